@@ -1,0 +1,57 @@
+# Two commands for a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+PORT ?= 8000
+PYTHON := $(shell scripts/find-python)
+ifeq ($(PYTHON),)
+$(error no Python >= 3.12 found; install Python 3.12 or newer and run make again)
+endif
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+VENV := .venv/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/crm_ci_$(shell echo $$$$)
+
+.PHONY: run test test-sqlite test-postgres lint setup env static migrate demo clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+env: $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	scripts/ensure-secrets
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	node scripts/copy-vendor.mjs
+	touch $@
+
+static: static/vendor/.installed
+
+setup: env static
+	$(VENV)/crm migrate --noinput
+	$(VENV)/crm collectstatic --noinput --verbosity 0
+
+run: setup
+	@echo "CRM 正在启动: http://127.0.0.1:$(PORT)/"
+	$(VENV)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+	  --access-logfile - --graceful-timeout 5
+
+lint: env
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy config crm
+
+test-sqlite: env static
+	env -u DATABASE_URL $(VENV)/pytest -n 2 --dist loadfile
+
+test-postgres: env static
+	DATABASE_URL=$(PG_URL) $(VENV)/pytest -n 2 --dist loadfile
+
+test: lint test-sqlite test-postgres
+
+demo: setup
+	$(VENV)/crm demo --customers 200 --seed 1
+
+clean:
+	rm -rf .venv .tools node_modules static/vendor var/static

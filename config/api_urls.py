@@ -1,0 +1,28 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from crm.accounts.api.views import TeamViewSet, TokenRevokeView, TokenView, UserViewSet
+from crm.contacts.api.views import ContactViewSet
+from crm.customers.api import views as customers
+
+router = DefaultRouter()
+router.register("customers", customers.CustomerViewSet, basename="customer")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("users", UserViewSet, basename="user")
+router.register("teams", TeamViewSet, basename="team")
+router.register("industries", customers.IndustryViewSet, basename="industry")
+router.register("regions", customers.RegionViewSet, basename="region")
+router.register("sources", customers.SourceViewSet, basename="source")
+router.register("tags", customers.TagViewSet, basename="tag")
+router.register("custom-fields", customers.CustomFieldViewSet, basename="customfield")
+router.register("duplicate-claims", customers.ClaimViewSet, basename="claim")
+router.register("number-rule", customers.NumberRuleViewSet, basename="numberrule")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/current/", TokenRevokeView.as_view(), name="api-token-revoke"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from crm.audit.models import AuditEvent
+from crm.customers.rules import mask_email, mask_mobile
+
+PERSONAL_MASKS = {"mobile": mask_mobile, "email": mask_email, "emergency_phone": mask_mobile}
+
+
+def mask_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Before/after values of personal fields, masked for viewers without the full view."""
+    masked = dict(changes)
+    for field, mask in PERSONAL_MASKS.items():
+        if isinstance(masked.get(field), dict):
+            masked[field] = {
+                k: mask(v) if isinstance(v, str) else v for k, v in masked[field].items()
+            }
+    return masked
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "actor_label",
+            "source",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+            "reason",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: AuditEvent) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("personal_full", False):
+            data["changes"] = mask_changes(data["changes"])
+        return data

@@ -1,0 +1,94 @@
+"""The only writer of audit rows. Called by other services inside their transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+
+from crm.core.actor import Actor
+
+from .models import AuditEvent, SensitiveAccess
+
+REDACTED = "******"
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-safe, human-readable form of a field value for before/after records."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: to_json(getattr(obj, name)) for name in fields}
+
+
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any], redact: Iterable[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """Per-field {"before", "after"} for fields whose value changed; redacted fields hide values."""
+    hidden = set(redact)
+    changes: dict[str, dict[str, Any]] = {}
+    for name in after.keys() | before.keys():
+        old, new = before.get(name), after.get(name)
+        if name in hidden:
+            old, new = (REDACTED if old else None), (REDACTED if new else None)
+        if old == new or (_empty(old) and _empty(new)):
+            continue
+        changes[name] = {"before": old, "after": new}
+    return dict(sorted(changes.items()))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or value == "" or value == [] or value == {}
+
+
+def record(
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    *,
+    changes: Mapping[str, Any] | None = None,
+    reason: str = "",
+    customer: models.Model | None = None,
+) -> AuditEvent:
+    """Append one audit event; must run inside the caller's transaction."""
+    assert transaction.get_connection().in_atomic_block, "audit.record runs inside a transaction"
+    user = actor.user
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=(user.get_full_name() or user.get_username()) if user else "系统",
+        source=actor.source,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        customer=customer,
+        changes=dict(changes or {}),
+        reason=reason,
+    )
+
+
+def record_sensitive_access(
+    actor: Actor, *, contact: models.Model, customer: models.Model, field: str, reason: str
+) -> SensitiveAccess:
+    return SensitiveAccess.objects.create(
+        actor=actor.user,
+        source=actor.source,
+        contact=contact,
+        customer=customer,
+        field=field,
+        reason=reason,
+    )

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.db.models import Q, QuerySet
+
+from .choices import DecisionRole
+from .models import Contact
+
+
+class ContactFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="搜索(姓名、拼音、手机尾号)")
+    customer = filters.NumberFilter(field_name="customer_id", label="客户 ID")
+    decision_role = filters.ChoiceFilter(choices=DecisionRole.choices, label="决策链角色")
+    is_primary = filters.BooleanFilter(label="主要联系人")
+
+    class Meta:
+        model = Contact
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Contact], name: str, value: str) -> Any:
+        q = "".join(value.split())
+        if not q:
+            return queryset
+        match = Q(name__icontains=q) | Q(title__icontains=q)
+        if q.isascii() and q.isalpha():
+            match |= Q(name_pinyin__startswith=q.lower()) | Q(name_initials__startswith=q.lower())
+        if q.isdigit() and len(q) >= 4:
+            match |= Q(mobile__endswith=q) | Q(phone_digits__endswith=q)
+        return queryset.filter(match)

@@ -1,0 +1,214 @@
+"""The one write path for contacts, and the audited reveal of sensitive fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from crm.accounts import policy
+from crm.audit import services as audit
+from crm.core import crypto
+from crm.core.actor import Actor
+from crm.core.errors import NotFound, PreconditionFailed
+from crm.core.pinyin import pinyin_keys
+from crm.core.validators import (
+    validate_cn_mobile,
+    validate_cn_phone,
+    validate_email_address,
+    validate_resident_id,
+)
+from crm.customers.models import Customer
+
+from .choices import SENSITIVE_FIELDS
+from .models import Contact
+
+EDITABLE_FIELDS = (
+    "name",
+    "title",
+    "department",
+    "phone",
+    "mobile",
+    "email",
+    "wechat",
+    "decision_role",
+    "concerns",
+    "is_primary",
+    "id_number",
+    "bank_account",
+    "emergency_contact",
+    "emergency_phone",
+    "notes",
+)
+FIELD_VALIDATORS = {
+    "mobile": validate_cn_mobile,
+    "phone": validate_cn_phone,
+    "emergency_phone": validate_cn_phone,
+    "email": validate_email_address,
+    "id_number": validate_resident_id,
+}
+
+
+def get_visible(actor: Actor, pk: Any) -> Contact:
+    try:
+        return Contact.objects.visible_to(actor.user).select_related("customer").get(pk=int(pk))
+    except (Contact.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
+        raise NotFound() from exc
+
+
+def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"不能直接修改的字段: {', '.join(sorted(unknown))}")
+    errors: dict[str, list[str]] = {}
+    for name, validator in FIELD_VALIDATORS.items():
+        value = fields.get(name)
+        if isinstance(value, str) and value.strip():
+            try:
+                fields[name] = validator(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    if isinstance(fields.get("bank_account"), str):
+        fields["bank_account"] = "".join(fields["bank_account"].split())
+        if fields["bank_account"] and not fields["bank_account"].isdigit():
+            errors["bank_account"] = ["银行账号只能包含数字"]
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
+def _derive(contact: Contact) -> None:
+    contact.name = " ".join(contact.name.split())
+    contact.name_pinyin, contact.name_initials = pinyin_keys(contact.name, person=True)
+    contact.phone_digits = "".join(ch for ch in contact.phone if ch.isdigit())
+    contact.id_number_bidx = (
+        crypto.blind_index(contact.id_number, context="id_number") if contact.id_number else ""
+    )
+    contact.bank_account_bidx = (
+        crypto.blind_index(contact.bank_account, context="bank_account")
+        if contact.bank_account
+        else ""
+    )
+
+
+def _snapshot(contact: Contact) -> dict[str, Any]:
+    return audit.snapshot(contact, EDITABLE_FIELDS)
+
+
+def _save(contact: Contact) -> None:
+    if contact.is_primary:
+        Contact.objects.filter(customer=contact.customer, is_primary=True).exclude(
+            pk=contact.pk
+        ).update(is_primary=False)
+    contact.save()
+
+
+def create_contact(actor: Actor, *, customer: Customer, **fields: Any) -> Contact:
+    policy.require_edit_customer(actor.user, customer)
+    contact = Contact(customer=customer, **_normalise(dict(fields)))
+    _derive(contact)
+    contact.full_clean()
+    with transaction.atomic():
+        if not Contact.objects.filter(customer=customer).exists():
+            contact.is_primary = True
+        _save(contact)
+        audit.record(
+            actor,
+            "contact.create",
+            contact,
+            customer=customer,
+            changes=audit.diff({}, _snapshot(contact), redact=SENSITIVE_FIELDS),
+        )
+    return contact
+
+
+def update_contact(
+    actor: Actor,
+    contact: Contact,
+    *,
+    expected_version: int | None = None,
+    reason: str = "",
+    **fields: Any,
+) -> Contact:
+    fields = _normalise(dict(fields))
+    with transaction.atomic():
+        contact = _lock_editable(actor, contact.pk, expected_version)
+        before = _snapshot(contact)
+        for name, value in fields.items():
+            setattr(contact, name, value)
+        _derive(contact)
+        contact.full_clean()
+        changes = audit.diff(before, _snapshot(contact), redact=SENSITIVE_FIELDS)
+        if not changes:
+            return contact
+        contact.updated_at = timezone.now()
+        contact.version = F("version") + 1  # type: ignore[assignment]
+        _save(contact)
+        contact.refresh_from_db(fields=["version"])
+        audit.record(
+            actor,
+            "contact.update",
+            contact,
+            customer=contact.customer,
+            changes=changes,
+            reason=reason,
+        )
+    return contact
+
+
+def _lock_editable(actor: Actor, pk: int, expected_version: int | None) -> Contact:
+    visible = get_visible(actor, pk)
+    policy.require_edit_customer(actor.user, visible.customer)
+    contact = Contact.objects.select_for_update().select_related("customer").get(pk=pk)
+    if expected_version is not None and contact.version != expected_version:
+        raise PreconditionFailed(
+            "该联系人已被他人修改,请刷新后再试", current_version=contact.version
+        )
+    return contact
+
+
+def delete_contact(actor: Actor, contact: Contact, *, reason: str = "") -> None:
+    with transaction.atomic():
+        contact = _lock_editable(actor, contact.pk, None)
+        audit.record(
+            actor,
+            "contact.delete",
+            contact,
+            customer=contact.customer,
+            changes=audit.diff(_snapshot(contact), {}, redact=SENSITIVE_FIELDS),
+            reason=reason,
+        )
+        contact.delete()
+
+
+def reveal(actor: Actor, contact: Contact, *, field: str, reason: str = "") -> str:
+    """The clear value of an encrypted field, for holders of the grant; every reveal is logged."""
+    if field not in SENSITIVE_FIELDS:
+        raise ValidationError({"field": f"只能查看: {', '.join(SENSITIVE_FIELDS)}"})
+    contact = get_visible(actor, contact.pk)
+    if not policy.can_reveal_sensitive(actor.user):
+        raise PermissionDenied("您没有查看敏感信息的授权")
+    with transaction.atomic():
+        audit.record_sensitive_access(
+            actor, contact=contact, customer=contact.customer, field=field, reason=reason.strip()
+        )
+        audit.record(
+            actor,
+            "contact.reveal",
+            contact,
+            customer=contact.customer,
+            changes={"field": {"before": None, "after": SENSITIVE_FIELDS[field]}},
+            reason=reason.strip(),
+        )
+    return str(getattr(contact, field))
+
+
+def find_by_sensitive(actor: Actor, *, field: str, value: str) -> Any:
+    """Contacts (visible to the actor) whose encrypted field equals `value`, via the blind index."""
+    if field not in SENSITIVE_FIELDS:
+        raise ValidationError({"field": f"只能按以下字段查找: {', '.join(SENSITIVE_FIELDS)}"})
+    digest = crypto.blind_index(value, context=field)
+    return Contact.objects.visible_to(actor.user).filter(**{f"{field}_bidx": digest})

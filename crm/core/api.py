@@ -1,0 +1,82 @@
+"""API base: pagination, error answers, ETag/If-Match concurrency, the request's Actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .actor import Actor
+from .errors import Conflict
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Keyset paging: stable under inserts, no COUNT, no OFFSET scans."""
+
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+    ordering = "-id"
+
+
+def api_actor(request: Request) -> Actor:
+    return Actor(
+        user=request.user if request.user and request.user.is_authenticated else None, source="api"
+    )
+
+
+def validation_detail(exc: DjangoValidationError) -> dict[str, Any]:
+    """Field messages from a Django ValidationError, in DRF's shape."""
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Conflict):
+        body = {"detail": exc.message, "code": exc.code, **exc.details}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound("未找到该记录,或您无权查看")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or "您没有执行此操作的权限")
+    return drf_exception_handler(exc, context)
+
+
+def etag_for(version: int, pk: int) -> str:
+    return f'"{pk}-{version}"'
+
+
+def expected_version(request: Request, pk: int) -> int:
+    """The version named by If-Match; 428 without one, 412 when it does not parse or match."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired()
+    value = header.strip().removeprefix("W/").strip('"')
+    head, _, tail = value.partition("-")
+    if head != str(pk) or not tail.isdigit():
+        raise PreconditionFailedError()
+    return int(tail)
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "修改前请带上 If-Match 请求头(取自上次读取时的 ETag)"
+    default_code = "precondition_required"
+
+
+class PreconditionFailedError(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "If-Match 与当前版本不符,该记录已被他人修改,请重新读取"
+    default_code = "stale"

@@ -1,0 +1,264 @@
+"""Customer API: thin adapters over crm.customers.services and the visible_to() selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from crm.accounts import policy
+from crm.audit.api.serializers import AuditEventSerializer
+from crm.audit.selectors import customer_timeline
+from crm.core.api import CursorPagination, api_actor, etag_for, expected_version
+from crm.customers import services
+from crm.customers.filters import CustomerFilter
+from crm.customers.models import (
+    Customer,
+    CustomFieldDefinition,
+    Industry,
+    NumberRule,
+    Region,
+    Source,
+    Tag,
+)
+
+from . import serializers as s
+
+CUSTOM_FILTER_DOC = OpenApiParameter(
+    "cf_<key>",
+    str,
+    description="自定义字段筛选: cf_<key>=值;整数、日期字段另有 cf_<key>__gte / __lte",
+    required=False,
+)
+
+
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """客户档案. Writes go through crm.customers.services; PATCH/PUT need If-Match."""
+
+    filterset_class = CustomerFilter
+    ordering_fields = [
+        "id",
+        "name",
+        "number",
+        "created_at",
+        "updated_at",
+        "last_contacted_at",
+        "level",
+        "stage",
+    ]
+    ordering = ["-id"]
+    queryset = Customer.objects.none()
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        qs = Customer.objects.visible_to(self.request.user).with_permissions(self.request.user)
+        if self.action == "retrieve":
+            return qs.with_detail_data()
+        return qs.with_list_data().prefetch_related("tags")
+
+    def get_serializer_class(self) -> Any:
+        return {
+            "list": s.CustomerListSerializer,
+            "create": s.CustomerCreateSerializer,
+            "partial_update": s.CustomerWriteSerializer,
+            "update": s.CustomerWriteSerializer,
+            "stage": s.StageChangeSerializer,
+            "transfer": s.TransferSerializer,
+            "collaborators": s.CollaboratorSerializer,
+            "check_duplicate": s.DuplicateCheckSerializer,
+        }.get(self.action, s.CustomerSerializer)
+
+    @extend_schema(parameters=[CUSTOM_FILTER_DOC])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail(services.get_visible(api_actor(request), kwargs["pk"]).pk)
+
+    def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        customer = self.get_queryset().with_detail_data().get(pk=pk)
+        body = s.CustomerSerializer(customer, context=self.get_serializer_context()).data
+        return Response(body, status=code, headers={"ETag": etag_for(customer.version, pk)})
+
+    @extend_schema(request=s.CustomerCreateSerializer, responses={201: s.CustomerSerializer})
+    def create(self, request: Request) -> Response:
+        data = self._validated(s.CustomerCreateSerializer)
+        customer = services.create_customer(api_actor(request), **data)
+        return self._detail(customer.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CustomerWriteSerializer, responses={200: s.CustomerSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(request=s.CustomerWriteSerializer, responses={200: s.CustomerSerializer})
+    def update(self, request: Request, pk: str) -> Response:
+        return self._update(request, pk, partial=False)
+
+    def _update(self, request: Request, pk: str, *, partial: bool) -> Response:
+        actor = api_actor(request)
+        customer = services.get_editable(actor, pk)
+        version = expected_version(request, customer.pk)
+        data = self._validated(s.CustomerWriteSerializer, partial=partial)
+        services.update_customer(actor, customer, expected_version=version, **data)
+        return self._detail(customer.pk)
+
+    def _validated(self, serializer_class: Any, partial: bool = False) -> dict[str, Any]:
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @extend_schema(request=s.StageChangeSerializer, responses={200: s.CustomerSerializer})
+    @action(detail=True, methods=["post"])
+    def stage(self, request: Request, pk: str) -> Response:
+        actor = api_actor(request)
+        customer = services.get_visible(actor, pk)
+        services.change_stage(actor, customer, **self._validated(s.StageChangeSerializer))
+        return self._detail(customer.pk)
+
+    @extend_schema(request=s.TransferSerializer, responses={200: s.CustomerSerializer})
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: Request, pk: str) -> Response:
+        actor = api_actor(request)
+        customer = services.get_visible(actor, pk)
+        services.transfer_owner(actor, customer, **self._validated(s.TransferSerializer))
+        return self._detail(customer.pk)
+
+    @extend_schema(request=s.CollaboratorSerializer, responses={200: s.CustomerSerializer})
+    @action(detail=True, methods=["post", "delete"])
+    def collaborators(self, request: Request, pk: str) -> Response:
+        actor = api_actor(request)
+        customer = services.get_visible(actor, pk)
+        data = self._validated(s.CollaboratorSerializer)
+        if request.method == "DELETE":
+            services.remove_collaborator(actor, customer, **data)
+        else:
+            services.add_collaborator(actor, customer, **data)
+        return self._detail(customer.pk)
+
+    @extend_schema(request=s.DuplicateCheckSerializer, responses={200: s.DuplicateResultSerializer})
+    @action(detail=False, methods=["post"], url_path="check-duplicate")
+    def check_duplicate(self, request: Request) -> Response:
+        data = self._validated(s.DuplicateCheckSerializer)
+        return Response(services.check_duplicate(api_actor(request), **data))
+
+    @extend_schema(responses={200: AuditEventSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=CursorPagination)
+    def timeline(self, request: Request, pk: str) -> Response:
+        customer = services.get_visible(api_actor(request), pk)
+        page = self.paginate_queryset(customer_timeline(customer))
+        full = policy.can_see_personal(request.user, customer)
+        rows = AuditEventSerializer(page, many=True, context={"personal_full": full}).data
+        return self.get_paginated_response(rows)
+
+    @extend_schema(responses={200: s.StageTransitionSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def transitions(self, request: Request, pk: str) -> Response:
+        customer = services.get_visible(api_actor(request), pk)
+        rows = customer.transitions.select_related("actor")
+        return Response(s.StageTransitionSerializer(rows, many=True).data)
+
+
+class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Requests to a manager about a refused duplicate (重复客户申请)."""
+
+    serializer_class = s.ClaimSerializer
+    queryset = Customer.objects.none()
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        return services.claims_for(self.request.user).order_by("-id")
+
+    def get_serializer_class(self) -> Any:
+        return {"create": s.ClaimCreateSerializer, "resolve": s.ClaimResolveSerializer}.get(
+            self.action, s.ClaimSerializer
+        )
+
+    @extend_schema(request=s.ClaimCreateSerializer, responses={201: s.ClaimSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.ClaimCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.request_claim(api_actor(request), **serializer.validated_data)
+        return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ClaimResolveSerializer, responses={200: s.ClaimSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        claim = services.get_claim(api_actor(request), pk)
+        serializer = s.ClaimResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = services.resolve_claim(api_actor(request), claim, **serializer.validated_data)
+        return Response(s.ClaimSerializer(claim).data)
+
+
+class ReadOnlyOrAdmin(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or policy.has(user, "settings.manage")
+
+
+class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
+    """GB/T 4754-2017 门类与大类."""
+
+    queryset = Industry.objects.all()
+    serializer_class = s.IndustrySerializer
+    pagination_class = None
+    filterset_fields = ["parent"]
+    ordering_fields = ["code"]
+
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """GB/T 2260 省级与地级行政区划."""
+
+    queryset = Region.objects.all()
+    serializer_class = s.RegionSerializer
+    pagination_class = None
+    filterset_fields = ["parent", "level", "sales_region"]
+    ordering_fields = ["code"]
+
+
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Source.objects.all()
+    serializer_class = s.SourceSerializer
+    pagination_class = None
+
+
+class TagViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Tag.objects.all()
+    serializer_class = s.TagSerializer
+    pagination_class = None
+
+
+class CustomFieldViewSet(viewsets.ReadOnlyModelViewSet):
+    """Admin-defined custom fields; written through the admin settings service."""
+
+    queryset = CustomFieldDefinition.objects.all()
+    serializer_class = s.CustomFieldSerializer
+    pagination_class = None
+
+
+class NumberRuleViewSet(viewsets.ViewSet):
+    """客户编号规则: GET for everyone, PUT for administrators."""
+
+    permission_classes = [ReadOnlyOrAdmin]
+    serializer_class = s.NumberRuleSerializer
+
+    @extend_schema(responses={200: s.NumberRuleSerializer})
+    def list(self, request: Request) -> Response:
+        rule = NumberRule.objects.order_by("pk").first() or NumberRule()
+        return Response(s.NumberRuleSerializer(rule).data)
+
+    @extend_schema(request=s.NumberRuleSerializer, responses={200: s.NumberRuleSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = s.NumberRuleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.set_number_pattern(api_actor(request), **serializer.validated_data)
+        return Response(s.NumberRuleSerializer(rule).data)

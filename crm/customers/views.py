@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from crm.accounts import policy
+from crm.audit.api.serializers import mask_changes
+from crm.core.actor import Actor
+from crm.customers.rules import mask_email, mask_mobile
+
+from . import selectors, services
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    rows, next_cursor, filterset = selectors.customer_list(request.user, request.GET)  # type: ignore[arg-type]
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "customers/list.html",
+        {
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "filter": filterset,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    customer = selectors.customer_detail(user, services.get_visible(Actor(user, "web"), pk).pk)  # type: ignore[arg-type]
+    before = request.GET.get("before", "")
+    events, next_cursor = selectors.timeline_page(
+        customer, int(before) if before.isdigit() else None
+    )
+    full = policy.can_see_personal(user, customer)  # type: ignore[arg-type]
+    contacts = [
+        {
+            "obj": c,
+            "mobile": c.mobile if full else mask_mobile(c.mobile),
+            "email": c.email if full else mask_email(c.email),
+        }
+        for c in customer.contacts.all()
+    ]
+    for event in events:
+        event.shown_changes = event.changes if full else mask_changes(event.changes)  # type: ignore[attr-defined]
+    template = "customers/_timeline.html" if request.htmx else "customers/detail.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "customer": customer,
+            "contacts": contacts,
+            "events": events,
+            "next_cursor": next_cursor,
+        },
+    )
