@@ -9,6 +9,19 @@ import pytest
 from crm.core import testing
 
 
+@pytest.fixture(autouse=True)
+def test_environment(settings: Any) -> None:
+    """Pages render {% static %} without collectstatic; fast hashing; a fresh cache."""
+    from django.core.cache import cache
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # the login throttle counts in the process-wide cache
+
+
 @pytest.fixture
 def personas(db: Any) -> testing.Personas:
     return testing.make_personas()

@@ -47,9 +47,11 @@ def managed_team_ids(user: User) -> set[int]:
     """Teams whose customers this user manages (cached on the user object)."""
     cached: set[int] | None = getattr(user, "_managed_team_ids", None)
     if cached is None:
-        cached = set(user.managed_teams.values_list("pk", flat=True))
-        if user.role == Role.SALES_MANAGER and user.team_id:
-            cached.add(user.team_id)
+        cached = set()
+        if user.role == Role.SALES_MANAGER:  # only sales managers manage a team's customers
+            cached = set(user.managed_teams.values_list("pk", flat=True))
+            if user.team_id:
+                cached.add(user.team_id)
         user._managed_team_ids = cached  # type: ignore[attr-defined]
     return cached
 

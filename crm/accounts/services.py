@@ -161,10 +161,13 @@ def issue_token(
     *,
     username: str,
     password: str,
-    request: HttpRequest | None = None,
+    request: HttpRequest,
     name: str = "",
 ) -> tuple[ApiToken, str]:
-    """Exchange credentials for a new API token; the raw token is returned once."""
+    """Exchange credentials for a new API token; the raw token is returned once.
+
+    The request is required: the login lockout (django-axes) counts failures per client.
+    """
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise PermissionDenied("用户名或密码不正确")

@@ -43,10 +43,10 @@ def diff(
     changes: dict[str, dict[str, Any]] = {}
     for name in after.keys() | before.keys():
         old, new = before.get(name), after.get(name)
-        if name in hidden:
-            old, new = (REDACTED if old else None), (REDACTED if new else None)
         if old == new or (_empty(old) and _empty(new)):
             continue
+        if name in hidden:  # compare the real values, then hide them
+            old, new = (REDACTED if old else None), (REDACTED if new else None)
         changes[name] = {"before": old, "after": new}
     return dict(sorted(changes.items()))
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 from stdnum.cn import uscc as stdnum_uscc
@@ -299,7 +300,7 @@ FOCUS = ("价格", "交付周期", "售后响应速度", "数据安全", "系统
 SERVICE_PREFERENCES = ("工作日电话支持", "驻场服务", "远程协助", "季度回访", "专属客户经理")
 TAGS = ("待回访", "高潜力", "价格敏感", "需要演示", "渠道客户", "政府补贴项目")
 CHURN_REASONS = ("价格因素", "选择竞品", "需求变化", "预算取消", "服务不满意")
-STAGE_REASONS = {
+STAGE_REASONS: dict[str, tuple[str, ...]] = {
     Stage.INTENT: ("客户确认需求,进入商务沟通", "完成产品演示,客户有采购意向", "已提交报价方案"),
     Stage.COOPERATING: ("签订合同,开始合作", "首单回款到账", "完成招标,中标合作"),
     Stage.DORMANT: ("超过180天无业务往来", "客户项目暂停", "多次联系无回应"),
@@ -314,7 +315,7 @@ STAGE_SHARES = (
     (Stage.LOST, 0.07),
 )
 MAIN_STAGES = (Stage.POTENTIAL, Stage.INTENT, Stage.COOPERATING)
-INTENTS = {
+INTENTS: dict[str, tuple[tuple[str, int], ...]] = {
     Stage.POTENTIAL: (("", 40), (Intent.LOW, 35), (Intent.MEDIUM, 25)),
     Stage.INTENT: ((Intent.HIGH, 30), (Intent.MEDIUM, 50), (Intent.LOW, 20)),
     Stage.COOPERATING: ((Intent.HIGH, 70), (Intent.MEDIUM, 30)),
@@ -347,18 +348,20 @@ class CustomerSpec:
 
     name: str
     kind: str
-    uscc: str
-    industry: str  # division code or ''
     region: str  # region code
-    source: str  # source name
-    owner: str  # username
     profile: dict[str, Any]  # other editable fields, ready for the service
-    tags: tuple[str, ...]
     contacts: tuple[dict[str, Any], ...]
-    addresses: tuple[dict[str, Any], ...]  # "region" holds a region code
-    stages: tuple[str, ...]  # change_stage steps after creation
-    churn_reason: str
-    collaborator: str  # username or ''
+    uscc: str = ""
+    industry: str = ""  # division code
+    addresses: tuple[dict[str, Any], ...] = ()  # "region" holds a region code
+    # set when the customer is finished (see _Finisher)
+    source: str = ""  # source name
+    owner: str = ""  # username
+    tags: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()  # change_stage steps after creation
+    stage_reasons: tuple[str, ...] = ()  # the reason given for each step
+    churn_reason: str = ""
+    collaborator: str = ""  # username
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -382,13 +385,15 @@ def mobile(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + _digits(rng, 8)
 
 
+_SURNAME_CUM_WEIGHTS = list(accumulate(1 / (rank + 4) for rank in range(len(COMMON_SURNAMES))))
+
+
 def person_name(rng: random.Random) -> tuple[str, str]:
     """(surname, given name), common surnames far more likely than rare ones."""
     if rng.random() < 0.04:
         surname = rng.choice(RARE_SURNAMES)
     else:
-        ranks = range(len(COMMON_SURNAMES))
-        surname = COMMON_SURNAMES[rng.choices(ranks, weights=[1 / (r + 4) for r in ranks])[0]]
+        surname = rng.choices(COMMON_SURNAMES, cum_weights=_SURNAME_CUM_WEIGHTS)[0]
     if rng.random() < 0.35:
         return surname, rng.choice(GIVEN_SINGLE)
     return surname, rng.choice(GIVEN_FIRST) + rng.choice(GIVEN_SECOND)
@@ -496,12 +501,12 @@ def _region_table() -> tuple[list[str], list[float]]:
     big = sum(weight for weight, _ in CITIES.values())
     tail = big * REGION_TAIL_SHARE / (1 - REGION_TAIL_SHARE) / len(codes)
     weights = [CITIES[code][0] + tail if code in CITIES else tail for code in codes]
-    return codes, weights
+    return codes, list(accumulate(weights))
 
 
 def pick_region(rng: random.Random) -> str:
-    codes, weights = _region_table()
-    return rng.choices(codes, weights=weights)[0]
+    codes, cum_weights = _region_table()
+    return rng.choices(codes, cum_weights=cum_weights)[0]
 
 
 def city_short(code: str) -> str:
@@ -573,14 +578,22 @@ def _domain(rng: random.Random, name: str) -> str:
 
 
 def renamed(spec: CustomerSpec, rng: random.Random) -> CustomerSpec:
-    """Another enterprise name (and USCC, if it had one) after the service refused a duplicate."""
+    """Another name (and USCC, mobiles) when the name is taken in the database.
+
+    A second run with the same seed draws the same customers; this keeps the copies apart.
+    """
+    contacts = tuple({**c, "mobile": mobile(rng)} for c in spec.contacts)
+    if spec.kind == Kind.INDIVIDUAL:
+        name = "".join(person_name(rng))
+        contacts = tuple({**c, "name": name} if i == 0 else c for i, c in enumerate(contacts))
+        return replace(spec, name=name, contacts=contacts)
     industry = spec.industry if spec.industry in INDUSTRIES else "65"
     name, short = enterprise_name(rng, spec.region, industry)
     profile = (
-        {**spec.profile, "short_name": short} if spec.profile.get("short_name") else spec.profile
+        {**spec.profile, "short_name": short} if spec.profile.get("short_name") else (spec.profile)
     )
     uscc = make_uscc(rng, spec.region) if spec.uscc else ""
-    return replace(spec, name=name, uscc=uscc, profile=profile)
+    return replace(spec, name=name, uscc=uscc, profile=profile, contacts=contacts)
 
 
 # --- customers ------------------------------------------------------------------------------
@@ -588,6 +601,7 @@ def renamed(spec: CustomerSpec, rng: random.Random) -> CustomerSpec:
 
 def stage_targets(count: int, rng: random.Random) -> list[str]:
     """Final stage per customer, by quota; potential, intent and cooperating always occur."""
+    targets: list[str]
     if count <= len(MAIN_STAGES):
         targets = list(MAIN_STAGES[:count])
     else:
@@ -610,11 +624,12 @@ def stage_path(rng: random.Random, target: str) -> tuple[str, ...]:
             if rng.random() < 0.5
             else (Stage.INTENT, Stage.COOPERATING, target)
         )
-    return {
+    paths: dict[str, tuple[str, ...]] = {
         Stage.POTENTIAL: (),
         Stage.INTENT: (Stage.INTENT,),
         Stage.COOPERATING: (Stage.INTENT, Stage.COOPERATING),
-    }[target]
+    }
+    return paths[target]
 
 
 def stage_reason(rng: random.Random, stage: str) -> str:
@@ -658,18 +673,9 @@ class _CustomerFactory:
         return CustomerSpec(
             name=surname + given,
             kind=Kind.INDIVIDUAL,
-            uscc="",
-            industry="",
             region=region,
-            source="",
-            owner="",
             profile=profile,
-            tags=(),
             contacts=(contact,),
-            addresses=(),
-            stages=(),
-            churn_reason="",
-            collaborator="",
         )
 
     def _enterprise(self, region: str) -> CustomerSpec:
@@ -682,18 +688,12 @@ class _CustomerFactory:
         return CustomerSpec(
             name=name,
             kind=Kind.ENTERPRISE,
+            region=region,
+            profile=profile,
+            contacts=self._contacts(short, region),
             uscc=uscc,
             industry=industry,
-            region=region,
-            source="",
-            owner="",
-            profile=profile,
-            tags=(),
-            contacts=self._contacts(short, region),
             addresses=self._addresses(region),
-            stages=(),
-            churn_reason="",
-            collaborator="",
         )
 
     def _draw_name(self, region: str, industry: str) -> tuple[str, str]:
@@ -768,8 +768,8 @@ class _CustomerFactory:
             "email": f"{_email_local(rng, surname, given)}@{domain}",
             "concerns": rng.choice(CONCERNS),
         }
-        if rng.random() < 0.4:
-            contact["phone"] = landline(rng, region)
+        if rng.random() < 0.4 and (phone := landline(rng, region)):
+            contact["phone"] = phone
         if rng.random() < 0.3:
             contact["wechat"] = "wx_" + "".join(name_pinyin(surname, given))
         return contact
@@ -809,6 +809,7 @@ class _Finisher:
             owner=owner.username,
             profile=profile,
             stages=stages,
+            stage_reasons=tuple(stage_reason(rng, stage) for stage in stages),
             tags=self._tags(spec, profile, source, stages),
             churn_reason=rng.choice(CHURN_REASONS) if target == Stage.LOST else "",
             collaborator=self._collaborator(owner) if rng.random() < COLLABORATOR_SHARE else "",
@@ -852,8 +853,12 @@ class _Finisher:
             team = REGION_TEAM.get(regions()[region].sales_region, SALES_TEAMS[0].name)
             if rng.random() >= 0.8:
                 team = rng.choice(SALES_TEAMS).name
-            pool = self.roster.members(team, (Role.SALES, Role.SALES_MANAGER))
-        # A few people hold more customers: weights fall with roster position.
+            # sales people first, the manager last: the manager holds fewer customers
+            pool = [
+                *self.roster.members(team, (Role.SALES,)),
+                *self.roster.members(team, (Role.SALES_MANAGER,)),
+            ]
+        # A few people hold more customers: weights fall with position in the pool.
         return rng.choices(pool, weights=[1 / (i + 1) ** 0.8 for i in range(len(pool))])[0]
 
     def _collaborator(self, owner: UserSpec) -> str:

@@ -20,9 +20,9 @@ CUSTOM_PREFIX = "cf_"
 class CustomerFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="搜索")
     kind = filters.ChoiceFilter(choices=Kind.choices, label="客户类型")
-    stage = filters.MultipleChoiceFilter(choices=Stage.choices, label="合作阶段")
-    level = filters.MultipleChoiceFilter(choices=Level.choices, label="客户等级")
-    status = filters.MultipleChoiceFilter(choices=Status.choices, label="状态标识")
+    stage = filters.MultipleChoiceFilter(choices=Stage.choices, distinct=False, label="合作阶段")
+    level = filters.MultipleChoiceFilter(choices=Level.choices, distinct=False, label="客户等级")
+    status = filters.MultipleChoiceFilter(choices=Status.choices, distinct=False, label="状态标识")
     intent = filters.ChoiceFilter(choices=Intent.choices, label="意向等级")
     industry = filters.CharFilter(method="filter_industry", label="所属行业(门类或大类代码)")
     region = filters.CharFilter(method="filter_region", label="区域(省或市代码)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from crm.accounts.models import User
@@ -21,7 +22,13 @@ def customer_list(user: User, params: Any) -> tuple[list[Customer], int | None, 
 
     base = Customer.objects.visible_to(user).with_list_data().prefetch_related("tags")
     filterset = CustomerFilter(params, queryset=base)
-    qs = filterset.qs.order_by("-id") if filterset.is_valid() else base.none()
+    qs = base.none()
+    if filterset.is_valid():
+        try:
+            qs = filterset.qs.order_by("-id")
+        except ValidationError as exc:
+            filterset.form.add_error(None, exc.messages)
+            qs = base.none()
     after = params.get("after", "")
     if after.isdigit():
         qs = qs.filter(id__lt=int(after))

@@ -317,7 +317,7 @@ def _check_owner(actor: Actor, owner: User | None) -> None:
 def _snapshot(customer: Customer) -> dict[str, Any]:
     data = audit.snapshot(customer, AUDITED_FIELDS)
     data["tags"] = sorted(t.name for t in customer.tags.all())
-    data["addresses"] = [str(a) for a in customer.addresses.all()]
+    data["addresses"] = [str(a) for a in customer.addresses.select_related("region__parent")]
     return data
 
 

@@ -1,0 +1,283 @@
+"""Every endpoint × every persona: the status, nothing changed on refusal, nothing leaked.
+
+The world: alice (sales, 华东销售一部) owns 深圳市腾飞科技有限公司 with contact 单田芳; bob is
+her teammate (not a collaborator), carol their manager, dave sales in another team, erin
+service staff, admin the administrator. Nobody holds the sensitive grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from crm.accounts.models import Team, User
+from crm.audit.models import AuditEvent, SensitiveAccess
+from crm.contacts.models import Contact
+from crm.core.testing import Personas, api_client
+from crm.customers.models import Collaborator, Customer, CustomFieldDefinition, NumberRule
+
+pytestmark = pytest.mark.django_db
+PERSONAS = ("alice", "bob", "carol", "dave", "erin", "admin")
+SECRET_NAME = "深圳市腾飞科技有限公司"
+SECRET_MOBILE = "13812345678"
+
+
+@dataclass
+class World:
+    p: Personas
+    customer: Customer
+    contact: Contact
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    url: Callable[[World], str]
+    body: Callable[[World], dict[str, Any]]
+    expected: dict[str, int]
+    if_match: bool = False
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def view(ok: int) -> dict[str, int]:
+    """Who may see alice's customer: owner, manager, service staff, admin."""
+    return {"alice": ok, "bob": 404, "carol": ok, "dave": 404, "erin": ok, "admin": ok}
+
+
+def edit(ok: int) -> dict[str, int]:
+    """Who may change it: owner, manager, admin; service staff see it but may not."""
+    return {"alice": ok, "bob": 404, "carol": ok, "dave": 404, "erin": 403, "admin": ok}
+
+
+def everyone(ok: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, ok)
+
+
+def admin_only(ok: int) -> dict[str, int]:
+    return {**dict.fromkeys(PERSONAS, 403), "admin": ok}
+
+
+def c_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/customers/{w.customer.pk}/{suffix}"
+
+
+def k_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/contacts/{w.contact.pk}/{suffix}"
+
+
+def static(url: str) -> Callable[[World], str]:
+    return lambda w: url
+
+
+def none(w: World) -> dict[str, Any]:
+    return {}
+
+
+CASES = [
+    Case("customer list", "get", static("/api/v1/customers/"), none, everyone(200)),
+    Case("customer detail", "get", c_url(), none, view(200)),
+    Case("customer patch", "patch", c_url(), lambda w: {"notes": "改"}, edit(200), True),
+    Case(
+        "customer put",
+        "put",
+        c_url(),
+        lambda w: {"name": "深圳市腾飞科技有限公司"},
+        edit(200),
+        True,
+    ),
+    Case(
+        "customer stage",
+        "post",
+        c_url("stage/"),
+        lambda w: {"stage": "intent", "reason": "需求明确"},
+        edit(200),
+    ),
+    Case(
+        "customer transfer",
+        "post",
+        c_url("transfer/"),
+        lambda w: {"owner": w.p.bob.pk, "reason": "调整"},
+        {**edit(200), "alice": 403},
+    ),
+    Case(
+        "customer add collaborator",
+        "post",
+        c_url("collaborators/"),
+        lambda w: {"user": w.p.bob.pk},
+        edit(200),
+    ),
+    Case("customer timeline", "get", c_url("timeline/"), none, view(200)),
+    Case("customer transitions", "get", c_url("transitions/"), none, view(200)),
+    Case(
+        "customer create",
+        "post",
+        static("/api/v1/customers/"),
+        lambda w: {"name": "广州云帆物流有限公司"},
+        {**everyone(201), "erin": 403},
+    ),
+    Case(
+        "duplicate check",
+        "post",
+        static("/api/v1/customers/check-duplicate/"),
+        lambda w: {"name": SECRET_NAME},
+        everyone(200),
+    ),
+    Case("contact list", "get", static("/api/v1/contacts/"), none, everyone(200)),
+    Case("contact detail", "get", k_url(), none, view(200)),
+    Case("contact patch", "patch", k_url(), lambda w: {"title": "总经理"}, edit(200), True),
+    Case("contact delete", "delete", k_url(), none, edit(204)),
+    Case(
+        "contact create",
+        "post",
+        static("/api/v1/contacts/"),
+        lambda w: {"customer": w.customer.pk, "name": "李四"},
+        edit(201),
+    ),
+    Case(
+        "contact reveal",
+        "post",
+        k_url("reveal/"),
+        lambda w: {"field": "id_number"},
+        {**edit(403), "erin": 403},
+    ),
+    Case("user list", "get", static("/api/v1/users/"), none, everyone(200)),
+    Case(
+        "user create",
+        "post",
+        static("/api/v1/users/"),
+        lambda w: {"username": "newbie", "password": "Newbie-pass-2026", "role": "sales"},
+        admin_only(201),
+    ),
+    Case(
+        "user patch",
+        "patch",
+        lambda w: f"/api/v1/users/{w.p.bob.pk}/",
+        lambda w: {"role": "service"},
+        admin_only(200),
+    ),
+    Case("team list", "get", static("/api/v1/teams/"), none, everyone(200)),
+    Case(
+        "team create",
+        "post",
+        static("/api/v1/teams/"),
+        lambda w: {"name": "西南销售部"},
+        admin_only(201),
+    ),
+    Case(
+        "team patch",
+        "patch",
+        lambda w: f"/api/v1/teams/{w.p.team_a.pk}/",
+        lambda w: {"manager": w.p.alice.pk},
+        admin_only(200),
+    ),
+    Case(
+        "number rule set",
+        "post",
+        static("/api/v1/number-rule/"),
+        lambda w: {"pattern": "{IND}{YYYY}{SEQ:3}"},
+        admin_only(200),
+    ),
+    Case("industries", "get", static("/api/v1/industries/?parent=A"), none, everyone(200)),
+    Case("regions", "get", static("/api/v1/regions/?level=province"), none, everyone(200)),
+    Case("custom fields", "get", static("/api/v1/custom-fields/"), none, everyone(200)),
+    Case("claims", "get", static("/api/v1/duplicate-claims/"), none, everyone(200)),
+]
+
+
+@pytest.fixture
+def world(personas: Personas, customer_of: Any) -> World:
+    customer = customer_of(
+        personas.alice,
+        name=SECRET_NAME,
+        contacts=[{"name": "单田芳", "mobile": SECRET_MOBILE, "id_number": "11010519491231002X"}],
+    )
+    return World(personas, customer, customer.contacts.get())
+
+
+def state() -> dict[str, Any]:
+    """Everything a refused request must leave untouched."""
+    return {
+        "customers": list(Customer.objects.order_by("pk").values()),
+        "contacts": list(Contact.objects.order_by("pk").values("pk", "title", "version")),
+        "collaborators": list(Collaborator.objects.values_list("customer", "user")),
+        "users": list(User.objects.order_by("pk").values("pk", "role", "team")),
+        "teams": list(Team.objects.order_by("pk").values()),
+        "rules": list(NumberRule.objects.values()),
+        "fields": CustomFieldDefinition.objects.count(),
+        "audit": AuditEvent.objects.count(),
+        "reveals": SensitiveAccess.objects.count(),
+    }
+
+
+def call(case: Case, w: World, user: User | None) -> Any:
+    client = api_client(user)
+    url = case.url(w)
+    headers = {}
+    if case.if_match:
+        target = w.contact if "/contacts/" in url else w.customer
+        target.refresh_from_db()
+        headers["HTTP_IF_MATCH"] = f'"{target.pk}-{target.version}"'
+    return getattr(client, case.method)(url, case.body(w), format="json", **headers)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_permission_matrix(world: World, case: Case, persona: str) -> None:
+    before = state()
+    response = call(case, world, getattr(world.p, persona))
+    expected = case.expected[persona]
+    assert response.status_code == expected, (case.name, persona, response.content[:300])
+    if expected >= 400:
+        assert state() == before, f"{case.name} as {persona} changed data"
+    if expected == 404 or (case.name.endswith(" list") and persona in {"bob", "dave"}):
+        body = response.content.decode()
+        assert SECRET_NAME not in body and SECRET_MOBILE not in body, (case.name, persona)
+        assert "138****5678" not in body
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_anonymous_requests_are_refused_and_change_nothing(world: World, case: Case) -> None:
+    before = state()
+    response = call(case, world, None)
+    assert response.status_code == 401
+    assert state() == before
+    assert SECRET_NAME not in response.content.decode()
+
+
+def test_list_shows_each_persona_exactly_the_rows_in_scope(world: World) -> None:
+    seen = {
+        persona: [
+            r["id"]
+            for r in api_client(getattr(world.p, persona)).get("/api/v1/customers/").data["results"]
+        ]
+        for persona in PERSONAS
+    }
+    mine = [world.customer.pk]
+    assert seen == {
+        "alice": mine,
+        "bob": [],
+        "carol": mine,
+        "dave": [],
+        "erin": mine,
+        "admin": mine,
+    }
+
+
+def test_contact_mobile_is_masked_exactly_for_those_without_the_full_view(world: World) -> None:
+    shown = {}
+    for persona in ("alice", "carol", "erin", "admin"):
+        body = api_client(getattr(world.p, persona)).get(f"/api/v1/contacts/{world.contact.pk}/")
+        shown[persona] = (body.data["mobile"], body.data["id_number"])
+    masked_id = "**************002X"
+    assert shown == {
+        "alice": (SECRET_MOBILE, masked_id),
+        "carol": (SECRET_MOBILE, masked_id),
+        "erin": ("138****5678", masked_id),
+        "admin": (SECRET_MOBILE, masked_id),
+    }

@@ -1,0 +1,65 @@
+"""Exact query counts for every API list, at two data sizes: no N+1 may creep in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from crm.core.testing import Personas, actor, api_client
+from crm.customers import services
+
+pytestmark = pytest.mark.django_db
+
+# (url, persona, expected queries) — the same count at 3 and at 12 customers.
+LISTS = [
+    ("/api/v1/customers/", "alice", 2),  # rows (scope is an in-line subquery) + tags
+    ("/api/v1/customers/?q=kj", "alice", 2),
+    ("/api/v1/customers/?stage=potential&ordering=name", "carol", 3),  # + managed teams
+    ("/api/v1/customers/", "erin", 2),
+    ("/api/v1/contacts/", "alice", 1),
+    ("/api/v1/contacts/", "admin", 1),
+    ("/api/v1/users/", "alice", 1),
+    ("/api/v1/teams/", "alice", 1),
+    ("/api/v1/industries/", "alice", 1),
+    ("/api/v1/regions/", "alice", 1),
+    ("/api/v1/duplicate-claims/", "carol", 2),  # managed teams + rows
+]
+
+
+def fill(personas: Personas, customer_of: Any, count: int) -> None:
+    for i in range(count):
+        customer = customer_of(
+            personas.alice,
+            name=f"杭州数据{i}号科技有限公司",
+            tags=["重点客户", f"标签{i}"],
+            contacts=[{"name": f"王{i}", "mobile": f"1381234{i:04d}"}],
+        )
+        services.add_collaborator(actor(personas.alice), customer, user=personas.bob)
+
+
+def count_queries(url: str, user: Any) -> int:
+    client = api_client(type(user).objects.get(pk=user.pk))  # a fresh user, as per request
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:200]
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(("url", "persona", "expected"), LISTS)
+def test_list_query_count_does_not_grow_with_rows(personas, customer_of, url, persona, expected):
+    user = getattr(personas, persona)
+    fill(personas, customer_of, 3)
+    small = count_queries(url, user)
+    fill_more = 9
+    for i in range(fill_more):
+        customer_of(
+            personas.alice,
+            name=f"宁波追加{i}号有限公司",
+            tags=[f"追加{i}"],
+            contacts=[{"name": f"李{i}"}],
+        )
+    large = count_queries(url, user)
+    assert (small, large) == (expected, expected)
