@@ -3,15 +3,27 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from .choices import DecisionRole
 from .models import Contact
 
 
+class IdFilter(filters.NumberFilter):
+    """A whole, positive database id (anything else is a 400, never an overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class ContactFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="搜索(姓名、拼音、手机尾号)")
-    customer = filters.NumberFilter(field_name="customer_id", label="客户 ID")
+    customer = IdFilter(field_name="customer_id", label="客户 ID")
     decision_role = filters.ChoiceFilter(choices=DecisionRole.choices, label="决策链角色")
     is_primary = filters.BooleanFilter(label="主要联系人")
 

@@ -279,6 +279,7 @@ class CustomFieldSerializer(serializers.ModelSerializer):
 
 
 class NumberRuleSerializer(serializers.ModelSerializer):
+    pattern = serializers.CharField(max_length=60, help_text="例如 CRM-{YYYYMMDD}-{SEQ:3}")
     reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
     class Meta:
