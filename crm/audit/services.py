@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models, transaction
 
 from crm.core.actor import Actor
 
 from .models import AuditEvent, SensitiveAccess
+
+if TYPE_CHECKING:
+    from crm.accounts.models import User
+    from crm.contacts.models import Contact
+    from crm.customers.models import Customer
 
 REDACTED = "******"
 
@@ -62,7 +67,7 @@ def record(
     *,
     changes: Mapping[str, Any] | None = None,
     reason: str = "",
-    customer: models.Model | None = None,
+    customer: Customer | None = None,
 ) -> AuditEvent:
     """Append one audit event; must run inside the caller's transaction."""
     assert transaction.get_connection().in_atomic_block, "audit.record runs inside a transaction"
@@ -82,10 +87,11 @@ def record(
 
 
 def record_sensitive_access(
-    actor: Actor, *, contact: models.Model, customer: models.Model, field: str, reason: str
+    actor: Actor, *, contact: Contact, customer: Customer, field: str, reason: str
 ) -> SensitiveAccess:
+    # Callers check policy.can_reveal_sensitive(actor.user) first, so a user is always present.
     return SensitiveAccess.objects.create(
-        actor=actor.user,
+        actor=cast("User", actor.user),
         source=actor.source,
         contact=contact,
         customer=customer,

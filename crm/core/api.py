@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +15,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .actor import Actor
 from .errors import Conflict
 
+if TYPE_CHECKING:
+    from crm.accounts.models import User
+
 
 class CursorPagination(pagination.CursorPagination):
     """Keyset paging: stable under inserts, no COUNT, no OFFSET scans."""
@@ -25,10 +28,14 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-id"
 
 
+def request_user(request: Request) -> User | None:
+    """The request's user when authenticated, else None (never AnonymousUser)."""
+    user = request.user
+    return cast("User", user) if user and user.is_authenticated else None
+
+
 def api_actor(request: Request) -> Actor:
-    return Actor(
-        user=request.user if request.user and request.user.is_authenticated else None, source="api"
-    )
+    return Actor(user=request_user(request), source="api")
 
 
 def validation_detail(exc: DjangoValidationError) -> dict[str, Any]:

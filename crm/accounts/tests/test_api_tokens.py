@@ -38,6 +38,7 @@ def test_issue_token_answers_token_and_expiry(personas: Any) -> None:
     assert response.status_code == 200
     assert set(response.json()) == {"token", "expires_at"}
     token = ApiToken.objects.get()
+    assert token.expires_at is not None
     assert (
         response.json()["expires_at"] == token.expires_at.isoformat().replace("+00:00", "Z")
         or response.json()["expires_at"] == timezone.localtime(token.expires_at).isoformat()
@@ -52,6 +53,7 @@ def test_issued_token_expires_after_configured_days(personas: Any, settings: Any
     token = ApiToken.objects.get()
     days = datetime.timedelta(days=settings.API_TOKEN_DAYS)
     assert settings.API_TOKEN_DAYS == 90
+    assert token.expires_at is not None
     assert before + days <= token.expires_at <= after + days
 
 

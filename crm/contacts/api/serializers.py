@@ -35,8 +35,9 @@ class ContactSerializer(serializers.ModelSerializer):
 
     def _personal_full(self, obj: Contact) -> bool:
         user = self.context["request"].user
-        if getattr(obj, "can_edit", None) is not None:
-            return bool(obj.can_edit) or user.is_admin or user.grant_personal
+        can_edit = getattr(obj, "can_edit", None)  # annotated by with_permissions()
+        if can_edit is not None:
+            return bool(can_edit) or user.is_admin or user.grant_personal
         return policy.can_see_personal(user, obj.customer)
 
     def get_masked(self, obj: Contact) -> bool:

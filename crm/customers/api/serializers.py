@@ -45,7 +45,9 @@ class CustomerListSerializer(serializers.ModelSerializer):
     region_name = serializers.SerializerMethodField()
     source_name = serializers.CharField(source="source.name", default="", read_only=True)
     owner_name = serializers.CharField(source="owner.__str__", read_only=True)
-    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    tags: serializers.SlugRelatedField[Tag] = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
     can_edit = serializers.BooleanField(read_only=True, default=False)
 
     class Meta:
@@ -83,9 +85,13 @@ class CustomerListSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(CustomerListSerializer):
-    collaborators = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    collaborators: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     addresses = AddressSerializer(many=True, read_only=True)
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta(CustomerListSerializer.Meta):
         fields = [
@@ -115,7 +121,11 @@ class ContactInputSerializer(serializers.Serializer):
 
 class AddressInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AddressKind.choices)
-    label = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    # Declared fields are popped off the class by DRF's metaclass, so they never clash with
+    # Field.label / Field.source at runtime; the stubs only see the class attribute.
+    label = serializers.CharField(  # type: ignore[assignment]
+        max_length=60, required=False, allow_blank=True
+    )
     region = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), required=False, allow_null=True
     )
@@ -129,7 +139,7 @@ class CustomerWriteSerializer(serializers.ModelSerializer):
     region = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.all(), required=False, allow_null=True
     )
-    source = serializers.PrimaryKeyRelatedField(
+    source = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]  # see label above
         queryset=Source.objects.filter(is_active=True), required=False, allow_null=True
     )
     tags = serializers.ListField(

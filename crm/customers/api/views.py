@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 from crm.accounts import policy
 from crm.audit.api.serializers import AuditEventSerializer
 from crm.audit.selectors import customer_timeline
-from crm.core.api import CursorPagination, api_actor, etag_for, expected_version
+from crm.core.api import CursorPagination, api_actor, etag_for, expected_version, request_user
 from crm.customers import services
 from crm.customers.filters import CustomerFilter
 from crm.customers.models import (
@@ -27,6 +26,7 @@ from crm.customers.models import (
     Source,
     Tag,
 )
+from crm.customers.querysets import CustomerQuerySet
 
 from . import serializers as s
 
@@ -55,8 +55,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     ordering = ["-id"]
     queryset = Customer.objects.none()
 
-    def get_queryset(self) -> QuerySet[Customer]:
-        qs = Customer.objects.visible_to(self.request.user).with_permissions(self.request.user)
+    def get_queryset(self) -> CustomerQuerySet:
+        user = request_user(self.request)
+        qs = Customer.objects.visible_to(user).with_permissions(user)
         if self.action == "retrieve":
             return qs.with_detail_data()
         return qs.with_list_data().prefetch_related("tags")
@@ -153,7 +154,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def timeline(self, request: Request, pk: str) -> Response:
         customer = services.get_visible(api_actor(request), pk)
         page = self.paginate_queryset(customer_timeline(customer))
-        full = policy.can_see_personal(request.user, customer)
+        full = policy.can_see_personal(request_user(request), customer)
         rows = AuditEventSerializer(page, many=True, context={"personal_full": full}).data
         return self.get_paginated_response(rows)
 
@@ -173,7 +174,7 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> Any:
-        return services.claims_for(self.request.user).order_by("-id")
+        return services.claims_for(request_user(self.request)).order_by("-id")
 
     def get_serializer_class(self) -> Any:
         return {"create": s.ClaimCreateSerializer, "resolve": s.ClaimResolveSerializer}.get(

@@ -245,6 +245,7 @@ def test_stage_change_records_who_when_and_why(personas, customer_of):
     customer = customer_of(personas.alice)
     services.change_stage(actor(personas.alice), customer, stage="intent", reason="需求明确")
     transition = StageTransition.objects.filter(customer=customer).first()
+    assert transition is not None
     assert (transition.from_stage, transition.to_stage) == ("potential", "intent")
     assert (transition.actor, transition.reason) == (personas.alice, "需求明确")
     event = AuditEvent.objects.get(action="customer.stage")
