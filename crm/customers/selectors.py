@@ -11,6 +11,8 @@ from crm.accounts.models import User
 from crm.audit.models import AuditEvent
 from crm.audit.selectors import customer_timeline
 
+from crm.core.errors import NotFound
+
 from .models import Customer
 
 PAGE = 50
@@ -29,22 +31,27 @@ def customer_list(user: User, params: Any) -> tuple[list[Customer], int | None, 
         except ValidationError as exc:
             filterset.form.add_error(None, exc.messages)
             qs = base.none()
-    after = params.get("after", "")
-    if after.isdigit():
-        qs = qs.filter(id__lt=int(after))
+    after = cursor_param(params, "after")
+    if after:
+        qs = qs.filter(id__lt=after)
     rows = list(qs[: PAGE + 1])
     next_cursor = rows[PAGE - 1].pk if len(rows) > PAGE else None
     return rows[:PAGE], next_cursor, filterset
 
 
+def cursor_param(params: Any, name: str) -> int | None:
+    """A keyset cursor (an id) from the query string; anything else means "from the top"."""
+    value = params.get(name, "")
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
 def customer_detail(user: User, pk: int) -> Customer:
-    return (
-        Customer.objects.visible_to(user)
-        .with_permissions(user)
-        .with_detail_data()
-        .prefetch_related("contacts")
-        .get(pk=pk)
-    )
+    """The customer page's customer, or NotFound when missing or outside the user's scope."""
+    qs = Customer.objects.visible_to(user).with_permissions(user).with_detail_data()
+    customer = qs.prefetch_related("contacts").filter(pk=pk).first()
+    if customer is None:
+        raise NotFound()
+    return customer
 
 
 def timeline_page(customer: Customer, before: int | None = None) -> tuple[list[AuditEvent], Any]:

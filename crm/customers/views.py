@@ -5,11 +5,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from crm.accounts import policy
+from crm.audit import labels
 from crm.audit.api.serializers import mask_changes
-from crm.core.actor import Actor
 from crm.customers.rules import mask_email, mask_mobile
 
-from . import selectors, services
+from . import selectors
 
 
 @login_required
@@ -32,11 +32,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    customer = selectors.customer_detail(user, services.get_visible(Actor(user, "web"), pk).pk)  # type: ignore[arg-type]
-    before = request.GET.get("before", "")
-    events, next_cursor = selectors.timeline_page(
-        customer, int(before) if before.isdigit() else None
-    )
+    customer = selectors.customer_detail(user, pk)  # type: ignore[arg-type]
+    before = selectors.cursor_param(request.GET, "before")
+    events, next_cursor = selectors.timeline_page(customer, before)
     full = policy.can_see_personal(user, customer)  # type: ignore[arg-type]
     contacts = [
         {
@@ -47,15 +45,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for c in customer.contacts.all()
     ]
     for event in events:
-        event.shown_changes = event.changes if full else mask_changes(event.changes)  # type: ignore[attr-defined]
+        event.label = labels.action_label(event.action)  # type: ignore[attr-defined]
+        shown = event.changes if full else mask_changes(event.changes)
+        event.rows = labels.describe(event, shown)  # type: ignore[attr-defined]
     template = "customers/_timeline.html" if request.htmx else "customers/detail.html"  # type: ignore[attr-defined]
-    return render(
-        request,
-        template,
-        {
-            "customer": customer,
-            "contacts": contacts,
-            "events": events,
-            "next_cursor": next_cursor,
-        },
-    )
+    context = {"customer": customer, "contacts": contacts, "events": events,
+               "next_cursor": next_cursor}
+    return render(request, template, context)

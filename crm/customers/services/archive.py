@@ -1,14 +1,13 @@
-"""The one write path for customers: create, update, stage, owner, collaborators, duplicates."""
+"""The archive's writes: create, update, stage, owner, collaborators, addresses."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from crm.accounts import policy
@@ -16,23 +15,22 @@ from crm.accounts.choices import Role
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.core.actor import Actor
-from crm.core.errors import Duplicate, NotFound, PreconditionFailed
+from crm.core.errors import NotFound, PreconditionFailed
 from crm.core.pinyin import pinyin_keys
 
-from . import custom_fields, numbering
-from .choices import ClaimStatus, Kind, Stage, Status
-from .models import (
+from .. import custom_fields
+from ..choices import Kind, Stage, Status
+from ..models import (
     Address,
     Collaborator,
     Customer,
     CustomFieldDefinition,
-    DuplicateClaim,
-    NumberRule,
-    NumberSequence,
     StageTransition,
     Tag,
 )
-from .rules import mask_customer_name, mask_person_name, normalise_name
+from ..rules import normalise_name
+from .duplicates import duplicate_error, find_duplicate, raise_if_duplicate
+from .numbers import allocate_number
 
 EDITABLE_FIELDS = (
     "name",
@@ -66,7 +64,6 @@ EDITABLE_FIELDS = (
 )
 AUDITED_FIELDS = (*EDITABLE_FIELDS, "number", "owner", "stage", "churn_reason", "level_manual")
 OWNER_ROLES = {Role.SALES, Role.SALES_MANAGER, Role.CUSTOMER_SUCCESS, Role.ADMIN}
-CLAIM_SALT = "crm.customers.duplicate-claim"
 
 
 # --- reads that authorise -------------------------------------------------------------------
@@ -84,123 +81,6 @@ def get_editable(actor: Actor, pk: Any) -> Customer:
     customer = get_visible(actor, pk)
     policy.require_edit_customer(actor.user, customer)
     return customer
-
-
-# --- numbers --------------------------------------------------------------------------------
-
-
-def current_pattern() -> str:
-    rule = NumberRule.objects.order_by("pk").first()
-    return rule.pattern if rule else numbering.DEFAULT_PATTERN
-
-
-def set_number_pattern(actor: Actor, *, pattern: str, reason: str = "") -> NumberRule:
-    policy.require(actor.user, "settings.manage")
-    numbering.validate_pattern(pattern)
-    with transaction.atomic():
-        rule = NumberRule.objects.select_for_update().order_by("pk").first() or NumberRule()
-        before = rule.pattern if rule.pk else numbering.DEFAULT_PATTERN
-        rule.pattern = pattern
-        rule.save()
-        audit.record(
-            actor,
-            "settings.number_rule",
-            rule,
-            changes=audit.diff({"pattern": before}, {"pattern": pattern}),
-            reason=reason,
-        )
-    return rule
-
-
-def _bump(key: str) -> int:
-    """Atomically take the next value of one counter (INSERT … ON CONFLICT … RETURNING)."""
-    table = connection.ops.quote_name(NumberSequence._meta.db_table)
-    col_key, col_value = connection.ops.quote_name("key"), connection.ops.quote_name("value")
-    # Only quoted identifiers are interpolated; the key is a bound parameter.
-    sql = (
-        f"INSERT INTO {table} ({col_key}, {col_value}) VALUES (%s, 1) "  # noqa: S608
-        f"ON CONFLICT ({col_key}) DO UPDATE SET {col_value} = {table}.{col_value} + 1 "
-        f"RETURNING {col_value}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
-        return int(cursor.fetchone()[0])
-
-
-def allocate_number(industry_code: str) -> str:
-    """Next free customer number; skips values already taken (e.g. by imported numbers)."""
-    pattern, today = current_pattern(), timezone.localdate()
-    key = numbering.sequence_key(pattern, today=today, ind=industry_code)
-    for _ in range(1000):
-        number = numbering.render(pattern, today=today, ind=industry_code, seq=_bump(key))
-        if not Customer.objects.filter(number=number).exists():
-            return number
-    raise ValidationError("客户编号已用尽,请管理员调整编号规则")
-
-
-# --- duplicates -----------------------------------------------------------------------------
-
-
-def find_duplicate(
-    *, kind: str, name: str, uscc: str, exclude_pk: int | None = None
-) -> tuple[Customer, str] | None:
-    """The existing customer this one would duplicate, and why ("uscc" or "name")."""
-    others = Customer.objects.select_related("owner")
-    if exclude_pk:
-        others = others.exclude(pk=exclude_pk)
-    if uscc:
-        found = others.filter(uscc=uscc.strip().upper()).first()
-        if found:
-            return found, "uscc"
-    if kind == Kind.ENTERPRISE and name.strip():
-        found = others.filter(kind=Kind.ENTERPRISE, name_key=normalise_name(name)).first()
-        if found:
-            return found, "name"
-    return None
-
-
-def duplicate_hint(customer: Customer) -> str:
-    owner = customer.owner.full_name or customer.owner.username
-    return f"已存在: {mask_customer_name(customer.name)} 负责人 {mask_person_name(owner)}"
-
-
-def _duplicate_error(actor: Actor, customer: Customer, match: str) -> Duplicate:
-    visible = Customer.objects.visible_to(actor.user).filter(pk=customer.pk).exists()
-    what = "统一社会信用代码" if match == "uscc" else "客户名称"
-    return Duplicate(
-        f"{what}与已有客户重复。{duplicate_hint(customer)}",
-        hint=duplicate_hint(customer),
-        match=match,
-        existing_id=customer.pk if visible else None,
-        claim_token=None if visible else signing.dumps(customer.pk, salt=CLAIM_SALT),
-    )
-
-
-def check_duplicate(
-    actor: Actor, *, name: str = "", uscc: str = "", kind: str = Kind.ENTERPRISE
-) -> dict[str, Any]:
-    """ "Does this customer exist?" — any signed-in user may ask; the answer is masked."""
-    if actor.user is None:
-        raise PermissionDenied("请先登录")
-    found = find_duplicate(kind=kind, name=name, uscc=uscc)
-    if found is None:
-        return {
-            "exists": False,
-            "hint": "",
-            "match": None,
-            "existing_id": None,
-            "claim_token": None,
-        }
-    error = _duplicate_error(actor, *found)
-    return {"exists": True, **error.details}
-
-
-def _raise_if_duplicate(actor: Actor, customer: Customer) -> None:
-    found = find_duplicate(
-        kind=customer.kind, name=customer.name, uscc=customer.uscc, exclude_pk=customer.pk
-    )
-    if found:
-        raise _duplicate_error(actor, *found)
 
 
 # --- create / update ------------------------------------------------------------------------
@@ -240,7 +120,7 @@ def _save_checked(actor: Actor, customer: Customer, **save_kwargs: Any) -> None:
         )
         if found is None:
             raise
-        raise _duplicate_error(actor, *found) from None
+        raise duplicate_error(actor, *found) from None
 
 
 def create_customer(
@@ -262,7 +142,7 @@ def create_customer(
     _derive(customer)
     customer.custom = _clean_custom(customer.custom or {})
     customer.full_clean(exclude=["number", "name_key"], validate_constraints=False)
-    _raise_if_duplicate(actor, customer)
+    raise_if_duplicate(actor, customer)
     with transaction.atomic():
         customer.number = allocate_number(
             customer.industry.number_code if customer.industry else ""
@@ -350,7 +230,7 @@ def update_customer(
             customer.level_manual = True
         _derive(customer)
         customer.full_clean(exclude=["number", "name_key"], validate_constraints=False)
-        _raise_if_duplicate(actor, customer)
+        raise_if_duplicate(actor, customer)
         if tags is not None:
             _set_tags(customer, tags)
         return _save_version(actor, customer, before, "customer.update", reason)
@@ -479,115 +359,3 @@ def remove_collaborator(
             reason=reason,
         )
     return customer
-
-
-# --- duplicate claims -----------------------------------------------------------------------
-
-
-def request_claim(actor: Actor, *, claim_token: str, note: str = "") -> DuplicateClaim:
-    """Ask the existing customer's team manager to resolve a refused duplicate."""
-    if actor.user is None:
-        raise PermissionDenied("请先登录")
-    try:
-        pk = signing.loads(claim_token, salt=CLAIM_SALT, max_age=7 * 24 * 3600)
-        customer = Customer.objects.get(pk=pk)
-    except (signing.BadSignature, Customer.DoesNotExist) as exc:
-        raise ValidationError(
-            {"claim_token": "申请凭证无效或已过期,请重新检查客户是否存在"}
-        ) from exc
-    with transaction.atomic():
-        if DuplicateClaim.objects.filter(
-            customer=customer, requester=actor.user, status=ClaimStatus.OPEN
-        ).exists():
-            raise ValidationError({"claim_token": "您已提交过该客户的申请,请等待经理处理"})
-        claim = DuplicateClaim.objects.create(
-            customer=customer, requester=actor.user, note=note.strip()[:1000]
-        )
-        audit.record(actor, "customer.claim_request", claim, customer=customer, reason=note)
-    return claim
-
-
-def claims_for(user: User | None) -> Any:
-    """Claims the user filed, and claims on customers whose team the user manages."""
-    if user is None:
-        return DuplicateClaim.objects.none()
-    managed = Q(customer__owner__team__in=policy.managed_team_ids(user))
-    scope = Q() if user.is_admin else managed | Q(requester=user)
-    return DuplicateClaim.objects.filter(scope).select_related("customer", "requester")
-
-
-def get_claim(actor: Actor, pk: Any) -> DuplicateClaim:
-    try:
-        return claims_for(actor.user).get(pk=int(pk))
-    except (DuplicateClaim.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
-        raise NotFound() from exc
-
-
-def resolve_claim(
-    actor: Actor, claim: DuplicateClaim, *, approve: bool, resolution: str = ""
-) -> DuplicateClaim:
-    """Approve (requester becomes a collaborator) or reject; managers of the owner's team."""
-    with transaction.atomic():
-        claim = (
-            DuplicateClaim.objects.select_for_update()
-            .select_related("customer__owner")
-            .get(pk=claim.pk)
-        )
-        if not (
-            policy.has(actor.user, "duplicate.resolve")
-            and policy.can_transfer_customer(actor.user, claim.customer)
-        ):
-            raise PermissionDenied("只有该客户所在团队的销售经理或管理员可以处理申请")
-        if claim.status != ClaimStatus.OPEN:
-            raise ValidationError("该申请已处理")
-        claim.status = ClaimStatus.APPROVED if approve else ClaimStatus.REJECTED
-        claim.resolved_by, claim.resolved_at = actor.user, timezone.now()
-        claim.resolution = resolution.strip()
-        claim.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
-        if approve and claim.requester_id != claim.customer.owner_id:
-            Collaborator.objects.get_or_create(customer=claim.customer, user=claim.requester)
-        audit.record(
-            actor,
-            "customer.claim_resolve",
-            claim,
-            customer=claim.customer,
-            changes={"status": {"before": "open", "after": claim.status}},
-            reason=resolution,
-        )
-    return claim
-
-
-# --- settings: custom fields ----------------------------------------------------------------
-
-CUSTOM_FIELD_ATTRS = ("key", "label", "type", "choices", "required", "position", "is_active")
-
-
-def save_custom_field(
-    actor: Actor, definition: CustomFieldDefinition | None = None, **fields: Any
-) -> CustomFieldDefinition:
-    """Create or change an admin-defined custom field (the key never changes once created)."""
-    policy.require(actor.user, "settings.manage")
-    with transaction.atomic():
-        if definition is None:
-            definition, before = CustomFieldDefinition(), {}
-        else:
-            definition = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
-            before = audit.snapshot(definition, CUSTOM_FIELD_ATTRS)
-            fields.pop("key", None)
-        for name, value in fields.items():
-            setattr(definition, name, value)
-        if definition.type == "choice" and not (
-            isinstance(definition.choices, list)
-            and definition.choices
-            and all(isinstance(c, str) and c.strip() for c in definition.choices)
-        ):
-            raise ValidationError({"choices": "单选字段需要至少一个可选值(文本列表)"})
-        definition.full_clean()
-        definition.save()
-        audit.record(
-            actor,
-            "settings.custom_field",
-            definition,
-            changes=audit.diff(before, audit.snapshot(definition, CUSTOM_FIELD_ATTRS)),
-        )
-    return definition

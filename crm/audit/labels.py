@@ -1,0 +1,76 @@
+"""Chinese words for audit events: action names, field labels and choice values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+
+from .models import AuditEvent
+
+ACTIONS = {
+    "customer.create": "新建客户",
+    "customer.update": "修改客户信息",
+    "customer.stage": "变更合作阶段",
+    "customer.transfer": "转移主责人",
+    "customer.collaborator_add": "添加协办人",
+    "customer.collaborator_remove": "移除协办人",
+    "customer.claim_request": "申请处理重复客户",
+    "customer.claim_resolve": "处理重复客户申请",
+    "contact.create": "新增联系人",
+    "contact.update": "修改联系人",
+    "contact.delete": "删除联系人",
+    "contact.reveal": "查看敏感信息",
+    "user.create": "新建用户",
+    "user.create_first_admin": "创建首个管理员",
+    "user.update": "修改用户",
+    "user.change_password": "修改密码",
+    "team.create": "新建团队",
+    "team.update": "修改团队",
+    "token.issue": "签发 API 令牌",
+    "token.revoke": "注销 API 令牌",
+    "settings.number_rule": "修改客户编号规则",
+    "settings.custom_field": "修改自定义字段",
+    "settings.source": "修改客户来源",
+}
+EXTRA_FIELDS = {"tags": "标签", "addresses": "地址", "collaborators": "协办人", "field": "字段",
+                "token": "令牌", "password": "密码"}
+
+
+def action_label(action: str) -> str:
+    return ACTIONS.get(action, action)
+
+
+def _model_field(event: AuditEvent, name: str) -> Any:
+    try:
+        return apps.get_model(event.object_type)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return None
+
+
+def _shown(field: Any, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "(空)"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def describe(event: AuditEvent, changes: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(field label, before, after) rows in Chinese for a timeline entry."""
+    rows = []
+    for name, change in changes.items():
+        field = _model_field(event, name)
+        if not hasattr(field, "verbose_name"):  # reverse relations such as addresses
+            field = None
+        label = EXTRA_FIELDS.get(name) or (str(field.verbose_name) if field else name)
+        if not isinstance(change, dict):
+            continue
+        rows.append((label, _shown(field, change.get("before")),
+                     _shown(field, change.get("after"))))
+    return rows
