@@ -34,8 +34,14 @@ ACTIONS = {
     "settings.custom_field": "修改自定义字段",
     "settings.source": "修改客户来源",
 }
-EXTRA_FIELDS = {"tags": "标签", "addresses": "地址", "collaborators": "协办人", "field": "字段",
-                "token": "令牌", "password": "密码"}
+EXTRA_FIELDS = {
+    "tags": "标签",
+    "addresses": "地址",
+    "collaborators": "协办人",
+    "field": "字段",
+    "token": "令牌",
+    "password": "密码",
+}
 
 
 def action_label(action: str) -> str:
@@ -71,6 +77,7 @@ def describe(event: AuditEvent, changes: dict[str, Any]) -> list[tuple[str, str,
         label = EXTRA_FIELDS.get(name) or (str(field.verbose_name) if field else name)
         if not isinstance(change, dict):
             continue
-        rows.append((label, _shown(field, change.get("before")),
-                     _shown(field, change.get("after"))))
+        rows.append(
+            (label, _shown(field, change.get("before")), _shown(field, change.get("after")))
+        )
     return rows

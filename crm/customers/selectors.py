@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from crm.accounts.models import User
 from crm.audit.models import AuditEvent
 from crm.audit.selectors import customer_timeline
-
 from crm.core.errors import NotFound
 
 from .models import Customer

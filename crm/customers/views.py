@@ -49,6 +49,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         shown = event.changes if full else mask_changes(event.changes)
         event.rows = labels.describe(event, shown)  # type: ignore[attr-defined]
     template = "customers/_timeline.html" if request.htmx else "customers/detail.html"  # type: ignore[attr-defined]
-    context = {"customer": customer, "contacts": contacts, "events": events,
-               "next_cursor": next_cursor}
+    context = {
+        "customer": customer,
+        "contacts": contacts,
+        "events": events,
+        "next_cursor": next_cursor,
+    }
     return render(request, template, context)

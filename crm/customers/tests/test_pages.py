@@ -424,7 +424,9 @@ def test_detail_page_runs_same_number_of_queries_at_any_size(
 
 def test_timeline_speaks_chinese(personas: Any, customer_of: Any) -> None:
     customer = customer_of(personas.alice)
-    services.change_stage(testing.actor(personas.alice), customer, stage="intent", reason="需求明确")
+    services.change_stage(
+        testing.actor(personas.alice), customer, stage="intent", reason="需求明确"
+    )
 
     html = page(signed_in(personas.alice), f"/customers/{customer.pk}/")
 
