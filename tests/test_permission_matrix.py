@@ -17,7 +17,14 @@ from crm.accounts.models import Team, User
 from crm.audit.models import AuditEvent, SensitiveAccess
 from crm.contacts.models import Contact
 from crm.core.testing import Personas, api_client
-from crm.customers.models import Collaborator, Customer, CustomFieldDefinition, NumberRule
+from crm.customers.models import (
+    Address,
+    Collaborator,
+    Customer,
+    CustomFieldDefinition,
+    NumberRule,
+    Source,
+)
 
 pytestmark = pytest.mark.django_db
 PERSONAS = ("alice", "bob", "carol", "dave", "erin", "admin")
@@ -112,6 +119,27 @@ CASES = [
         lambda w: {"user": w.p.bob.pk},
         edit(200),
     ),
+    Case(
+        "customer add address",
+        "post",
+        c_url("addresses/"),
+        lambda w: {"kind": "branch", "detail": "浦东新区世纪大道 100 号"},
+        edit(201),
+    ),
+    Case(
+        "customer change address",
+        "patch",
+        lambda w: f"/api/v1/customers/{w.customer.pk}/addresses/{w.customer.addresses.get().pk}/",
+        lambda w: {"detail": "南山区科技园 2 号"},
+        edit(200),
+    ),
+    Case(
+        "customer remove address",
+        "delete",
+        lambda w: f"/api/v1/customers/{w.customer.pk}/addresses/{w.customer.addresses.get().pk}/",
+        none,
+        edit(204),
+    ),
     Case("customer timeline", "get", c_url("timeline/"), none, view(200)),
     Case("customer transitions", "get", c_url("transitions/"), none, view(200)),
     Case(
@@ -186,6 +214,21 @@ CASES = [
     Case("industries", "get", static("/api/v1/industries/?parent=A"), none, everyone(200)),
     Case("regions", "get", static("/api/v1/regions/?level=province"), none, everyone(200)),
     Case("custom fields", "get", static("/api/v1/custom-fields/"), none, everyone(200)),
+    Case(
+        "custom field create",
+        "post",
+        static("/api/v1/custom-fields/"),
+        lambda w: {"key": "score", "label": "满意度评分", "type": "integer"},
+        admin_only(201),
+    ),
+    Case("sources", "get", static("/api/v1/sources/"), none, everyone(200)),
+    Case(
+        "source create",
+        "post",
+        static("/api/v1/sources/"),
+        lambda w: {"name": "抖音"},
+        admin_only(201),
+    ),
     Case("claims", "get", static("/api/v1/duplicate-claims/"), none, everyone(200)),
 ]
 
@@ -196,6 +239,7 @@ def world(personas: Personas, customer_of: Any) -> World:
         personas.alice,
         name=SECRET_NAME,
         contacts=[{"name": "单田芳", "mobile": SECRET_MOBILE, "id_number": "11010519491231002X"}],
+        addresses=[{"kind": "hq", "detail": "南山区科技园 1 号"}],
     )
     return World(personas, customer, customer.contacts.get())
 
@@ -210,6 +254,8 @@ def state() -> dict[str, Any]:
         "teams": list(Team.objects.order_by("pk").values()),
         "rules": list(NumberRule.objects.values()),
         "fields": CustomFieldDefinition.objects.count(),
+        "sources": list(Source.objects.values()),
+        "addresses": list(Address.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
         "reveals": SensitiveAccess.objects.count(),
     }

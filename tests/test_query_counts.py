@@ -63,3 +63,20 @@ def test_list_query_count_does_not_grow_with_rows(personas, customer_of, url, pe
         )
     large = count_queries(url, user)
     assert (small, large) == (expected, expected)
+
+
+@pytest.mark.parametrize(("suffix", "expected"), [("timeline/", 3), ("transitions/", 2)])
+def test_customer_history_query_count_does_not_grow_with_events(
+    personas, customer_of, suffix, expected
+):
+    customer = customer_of(personas.alice)
+    url = f"/api/v1/customers/{customer.pk}/{suffix}"
+    counts = []
+    for stages in (1, 8):
+        for i in range(stages):
+            target = "intent" if customer.stage != "intent" else "potential"
+            customer = services.change_stage(
+                actor(personas.alice), customer, stage=target, reason=f"第{i}次"
+            )
+        counts.append(count_queries(url, personas.alice))
+    assert counts == [expected, expected]

@@ -16,6 +16,7 @@ ACTIONS = {
     "customer.transfer": "转移主责人",
     "customer.collaborator_add": "添加协办人",
     "customer.collaborator_remove": "移除协办人",
+    "customer.address": "修改地址",
     "customer.claim_request": "申请处理重复客户",
     "customer.claim_resolve": "处理重复客户申请",
     "contact.create": "新增联系人",

@@ -315,10 +315,13 @@ class Address(models.Model):
     class Meta:
         verbose_name = "地址"
         verbose_name_plural = "地址"
-        ordering = ["kind", "pk"]
+        ordering = ["-kind", "pk"]  # "hq" sorts after "branch": head office first
         constraints = [
             models.UniqueConstraint(
-                fields=["customer"], condition=Q(kind="hq"), name="address_one_hq"
+                fields=["customer"],
+                condition=Q(kind="hq"),
+                name="address_one_hq",
+                violation_error_message="每个客户只能有一个总部地址,其他地址请选择分支机构",
             )
         ]
 

@@ -274,6 +274,7 @@ class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
         fields = ["id", "name", "position", "is_active"]
+        read_only_fields = ["id"]
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -283,9 +284,17 @@ class TagSerializer(serializers.ModelSerializer):
 
 
 class CustomFieldSerializer(serializers.ModelSerializer):
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=100,
+        help_text="单选字段的可选值",
+    )
+
     class Meta:
         model = CustomFieldDefinition
         fields = ["id", "key", "label", "type", "choices", "required", "position", "is_active"]
+        read_only_fields = ["id"]
 
 
 class NumberRuleSerializer(serializers.ModelSerializer):

@@ -72,6 +72,8 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "transfer": s.TransferSerializer,
             "collaborators": s.CollaboratorSerializer,
             "check_duplicate": s.DuplicateCheckSerializer,
+            "add_address": s.AddressInputSerializer,
+            "address": s.AddressInputSerializer,
         }.get(self.action, s.CustomerSerializer)
 
     @extend_schema(parameters=[CUSTOM_FILTER_DOC])
@@ -142,6 +144,27 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         else:
             services.add_collaborator(actor, customer, **data)
         return self._detail(customer.pk)
+
+    @extend_schema(request=s.AddressInputSerializer, responses={201: s.AddressSerializer})
+    @action(detail=True, methods=["post"], url_path="addresses")
+    def add_address(self, request: Request, pk: str) -> Response:
+        actor = api_actor(request)
+        customer = services.get_visible(actor, pk)
+        data = self._validated(s.AddressInputSerializer)
+        address = services.add_address(actor, customer, **data)
+        return Response(s.AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AddressInputSerializer, responses={200: s.AddressSerializer})
+    @action(detail=True, methods=["patch", "delete"], url_path=r"addresses/(?P<address_id>[0-9]+)")
+    def address(self, request: Request, pk: str, address_id: str) -> Response:
+        actor = api_actor(request)
+        customer = services.get_visible(actor, pk)
+        if request.method == "DELETE":
+            services.remove_address(actor, customer, address_id=address_id)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = self._validated(s.AddressInputSerializer, partial=True)
+        address = services.update_address(actor, customer, address_id=address_id, **data)
+        return Response(s.AddressSerializer(address).data)
 
     @extend_schema(request=s.DuplicateCheckSerializer, responses={200: s.DuplicateResultSerializer})
     @action(detail=False, methods=["post"], url_path="check-duplicate")
@@ -226,10 +249,35 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code"]
 
 
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reference lists everyone reads and administrators write (through a settings service)."""
+
+    pagination_class = None
+    permission_classes = [ReadOnlyOrAdmin]
+    save: Any = None
+
+    def create(self, request: Request) -> Response:
+        data = self._validated(partial=False)
+        obj = type(self).save(api_actor(request), **data)
+        return Response(self.serializer_class(obj).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = self._validated(partial=True)
+        obj = type(self).save(api_actor(request), self.get_object(), **data)
+        return Response(self.serializer_class(obj).data)
+
+    def _validated(self, partial: bool) -> dict[str, Any]:
+        serializer = self.serializer_class(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class SourceViewSet(SettingsViewSet):
+    """客户来源 (configurable list)."""
+
     queryset = Source.objects.all()
     serializer_class = s.SourceSerializer
-    pagination_class = None
+    save = staticmethod(services.save_source)
 
 
 class TagViewSet(viewsets.ReadOnlyModelViewSet):
@@ -238,12 +286,12 @@ class TagViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
 
-class CustomFieldViewSet(viewsets.ReadOnlyModelViewSet):
-    """Admin-defined custom fields; written through the admin settings service."""
+class CustomFieldViewSet(SettingsViewSet):
+    """Admin-defined custom fields (自定义字段); the key is fixed once created."""
 
     queryset = CustomFieldDefinition.objects.all()
     serializer_class = s.CustomFieldSerializer
-    pagination_class = None
+    save = staticmethod(services.save_custom_field)
 
 
 class NumberRuleViewSet(viewsets.ViewSet):

@@ -4,13 +4,16 @@ from .archive import (
     AUDITED_FIELDS,
     EDITABLE_FIELDS,
     OWNER_ROLES,
+    add_address,
     add_collaborator,
     change_stage,
     create_customer,
     get_editable,
     get_visible,
+    remove_address,
     remove_collaborator,
     transfer_owner,
+    update_address,
     update_customer,
 )
 from .duplicates import (
@@ -23,12 +26,13 @@ from .duplicates import (
     resolve_claim,
 )
 from .numbers import allocate_number, current_pattern, set_number_pattern
-from .settings import save_custom_field
+from .settings import save_custom_field, save_source
 
 __all__ = [
     "AUDITED_FIELDS",
     "EDITABLE_FIELDS",
     "OWNER_ROLES",
+    "add_address",
     "add_collaborator",
     "allocate_number",
     "change_stage",
@@ -41,11 +45,14 @@ __all__ = [
     "get_claim",
     "get_editable",
     "get_visible",
+    "remove_address",
     "remove_collaborator",
     "request_claim",
     "resolve_claim",
     "save_custom_field",
+    "save_source",
     "set_number_pattern",
     "transfer_owner",
+    "update_address",
     "update_customer",
 ]

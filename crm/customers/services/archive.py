@@ -208,6 +208,46 @@ def _add_address(customer: Customer, data: Mapping[str, Any]) -> Address:
     return address
 
 
+def add_address(actor: Actor, customer: Customer, *, reason: str = "", **data: Any) -> Address:
+    """A head-office or branch address; the change shows on the customer's timeline."""
+    with transaction.atomic():
+        customer = _lock_editable(actor, customer.pk, None)
+        before = _snapshot(customer)
+        address = _add_address(customer, data)
+        _save_version(actor, customer, before, "customer.address", reason)
+    return address
+
+
+def _locked_address(actor: Actor, customer: Customer, address_id: Any) -> tuple[Customer, Address]:
+    customer = _lock_editable(actor, customer.pk, None)
+    address = Address.objects.filter(customer=customer, pk=address_id).first()
+    if address is None:
+        raise NotFound("该客户没有这个地址")
+    return customer, address
+
+
+def update_address(
+    actor: Actor, customer: Customer, *, address_id: Any, reason: str = "", **data: Any
+) -> Address:
+    with transaction.atomic():
+        customer, address = _locked_address(actor, customer, address_id)
+        before = _snapshot(customer)
+        for name, value in data.items():
+            setattr(address, name, value)
+        address.full_clean()
+        address.save()
+        _save_version(actor, customer, before, "customer.address", reason)
+    return address
+
+
+def remove_address(actor: Actor, customer: Customer, *, address_id: Any, reason: str = "") -> None:
+    with transaction.atomic():
+        customer, address = _locked_address(actor, customer, address_id)
+        before = _snapshot(customer)
+        address.delete()
+        _save_version(actor, customer, before, "customer.address", reason)
+
+
 def update_customer(
     actor: Actor,
     customer: Customer,

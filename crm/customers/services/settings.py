@@ -11,9 +11,7 @@ from crm.accounts import policy
 from crm.audit import services as audit
 from crm.core.actor import Actor
 
-from ..models import (
-    CustomFieldDefinition,
-)
+from ..models import CustomFieldDefinition, Source
 
 # --- settings: custom fields ----------------------------------------------------------------
 
@@ -49,3 +47,33 @@ def save_custom_field(
             changes=audit.diff(before, audit.snapshot(definition, CUSTOM_FIELD_ATTRS)),
         )
     return definition
+
+
+# --- settings: customer sources -------------------------------------------------------------
+
+SOURCE_ATTRS = ("name", "position", "is_active")
+
+
+def save_source(actor: Actor, source: Source | None = None, **fields: Any) -> Source:
+    """Add or change a customer source (客户来源); retire one with is_active=False."""
+    policy.require(actor.user, "settings.manage")
+    unknown = set(fields) - set(SOURCE_ATTRS)
+    if unknown:
+        raise ValidationError(f"未知字段: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        if source is None:
+            source, before = Source(), {}
+        else:
+            source = Source.objects.select_for_update().get(pk=source.pk)
+            before = audit.snapshot(source, SOURCE_ATTRS)
+        for name, value in fields.items():
+            setattr(source, name, value.strip() if isinstance(value, str) else value)
+        source.full_clean()
+        source.save()
+        audit.record(
+            actor,
+            "settings.source",
+            source,
+            changes=audit.diff(before, audit.snapshot(source, SOURCE_ATTRS)),
+        )
+    return source

@@ -298,3 +298,88 @@ def test_reference_lists(personas):
     regions = client.get("/api/v1/regions/?parent=110000").data
     assert "海淀区" in [r["name"] for r in regions]
     assert len(client.get("/api/v1/regions/?level=province").data) == 34
+
+
+def test_addresses_are_added_changed_and_removed_with_the_timeline(personas, customer_of):
+    customer = customer_of(personas.alice, addresses=[{"kind": "hq", "detail": "西湖区文三路1号"}])
+    client = api_client(personas.alice)
+    url = f"/api/v1/customers/{customer.pk}/addresses/"
+    second_hq = client.post(url, {"kind": "hq", "detail": "滨江区"}, format="json")
+    assert second_hq.status_code == 400
+    assert second_hq.data == {
+        "non_field_errors": ["每个客户只能有一个总部地址,其他地址请选择分支机构"]
+    }
+    branch = client.post(
+        url,
+        {"kind": "branch", "label": "上海分公司", "region": "310115", "detail": "世纪大道100号"},
+        format="json",
+    )
+    assert branch.status_code == 201
+    assert branch.data["region_name"] == "上海市 浦东新区"
+    moved = client.patch(f"{url}{branch.data['id']}/", {"detail": "世纪大道200号"}, format="json")
+    assert moved.data["detail"] == "世纪大道200号"
+    assert client.delete(f"{url}{branch.data['id']}/").status_code == 204
+    assert client.delete(f"{url}{branch.data['id']}/").status_code == 404
+    customer.refresh_from_db()
+    assert customer.version == 4
+    changes = [
+        e.changes["addresses"]
+        for e in AuditEvent.objects.filter(action="customer.address").order_by("id")
+    ]
+    assert changes[0]["after"] == [
+        "总部地址 西湖区文三路1号",
+        "分支机构地址 上海市 浦东新区世纪大道100号",
+    ]
+    assert changes[2]["after"] == ["总部地址 西湖区文三路1号"]
+
+
+def test_admin_defines_a_custom_field_that_sales_then_fill(personas, customer_of):
+    created = api_client(personas.admin).post(
+        "/api/v1/custom-fields/",
+        {
+            "key": "competitor",
+            "label": "竞品动态",
+            "type": "choice",
+            "choices": ["A公司", "B公司"],
+        },
+        format="json",
+    )
+    assert created.status_code == 201
+    no_choices = api_client(personas.admin).post(
+        "/api/v1/custom-fields/",
+        {"key": "level2", "label": "二级", "type": "choice"},
+        format="json",
+    )
+    assert no_choices.status_code == 400
+    assert no_choices.data == {"choices": ["单选字段需要至少一个可选值(文本列表)"]}
+    response = api_client(personas.alice).post(
+        "/api/v1/customers/",
+        {"name": "宁波海曙贸易有限公司", "custom": {"competitor": "C公司"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.data == {"custom": ["竞品动态只能是: A公司、B公司"]}
+    renamed = api_client(personas.admin).patch(
+        f"/api/v1/custom-fields/{created.data['id']}/",
+        {"key": "other", "label": "竞品"},
+        format="json",
+    )
+    assert (renamed.data["key"], renamed.data["label"]) == ("competitor", "竞品")
+
+
+def test_admin_adds_and_retires_a_customer_source(personas):
+    client = api_client(personas.admin)
+    created = client.post("/api/v1/sources/", {"name": "抖音"}, format="json")
+    assert created.status_code == 201
+    assert client.post("/api/v1/sources/", {"name": "抖音"}, format="json").status_code == 400
+    retired = client.patch(
+        f"/api/v1/sources/{created.data['id']}/", {"is_active": False}, format="json"
+    )
+    assert retired.data["is_active"] is False
+    refused = api_client(personas.alice).post(
+        "/api/v1/customers/",
+        {"name": "宁波海曙贸易有限公司", "source": created.data["id"]},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert list(refused.data) == ["source"]
