@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -254,20 +255,20 @@ class SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     pagination_class = None
     permission_classes = [ReadOnlyOrAdmin]
-    save: Any = None
+    saver: Callable[..., Any]  # the settings service that writes this list
 
     def create(self, request: Request) -> Response:
         data = self._validated(partial=False)
-        obj = type(self).save(api_actor(request), **data)
-        return Response(self.serializer_class(obj).data, status=status.HTTP_201_CREATED)
+        obj = type(self).saver(api_actor(request), **data)
+        return Response(self.get_serializer_class()(obj).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         data = self._validated(partial=True)
-        obj = type(self).save(api_actor(request), self.get_object(), **data)
-        return Response(self.serializer_class(obj).data)
+        obj = type(self).saver(api_actor(request), self.get_object(), **data)
+        return Response(self.get_serializer_class()(obj).data)
 
     def _validated(self, partial: bool) -> dict[str, Any]:
-        serializer = self.serializer_class(data=self.request.data, partial=partial)
+        serializer = self.get_serializer_class()(data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
@@ -277,7 +278,7 @@ class SourceViewSet(SettingsViewSet):
 
     queryset = Source.objects.all()
     serializer_class = s.SourceSerializer
-    save = staticmethod(services.save_source)
+    saver = staticmethod(services.save_source)
 
 
 class TagViewSet(viewsets.ReadOnlyModelViewSet):
@@ -291,7 +292,7 @@ class CustomFieldViewSet(SettingsViewSet):
 
     queryset = CustomFieldDefinition.objects.all()
     serializer_class = s.CustomFieldSerializer
-    save = staticmethod(services.save_custom_field)
+    saver = staticmethod(services.save_custom_field)
 
 
 class NumberRuleViewSet(viewsets.ViewSet):
