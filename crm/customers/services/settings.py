@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from crm.accounts import policy
 from crm.audit import services as audit
@@ -13,67 +14,67 @@ from crm.core.actor import Actor
 
 from ..models import CustomFieldDefinition, Source
 
-# --- settings: custom fields ----------------------------------------------------------------
-
 CUSTOM_FIELD_ATTRS = ("key", "label", "type", "choices", "required", "position", "is_active")
+SOURCE_ATTRS = ("name", "position", "is_active")
+
+
+def _save_setting[M: models.Model](
+    actor: Actor,
+    obj: M,
+    *,
+    attrs: tuple[str, ...],
+    action: str,
+    fields: dict[str, Any],
+    check: Callable[[M], None] | None = None,
+) -> M:
+    """Create (obj unsaved) or change (obj saved) one settings row: validate, save, audit."""
+    policy.require(actor.user, "settings.manage")
+    unknown = set(fields) - set(attrs)
+    if unknown:
+        raise ValidationError(f"未知字段: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        before: dict[str, Any] = {}
+        if obj.pk is not None:
+            obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            before = audit.snapshot(obj, attrs)
+        for name, value in fields.items():
+            setattr(obj, name, value.strip() if isinstance(value, str) else value)
+        if check is not None:
+            check(obj)
+        obj.full_clean()
+        obj.save()
+        audit.record(actor, action, obj, changes=audit.diff(before, audit.snapshot(obj, attrs)))
+    return obj
+
+
+def _check_choices(definition: CustomFieldDefinition) -> None:
+    choices = definition.choices
+    if definition.type == "choice" and not (
+        isinstance(choices, list)
+        and choices
+        and all(isinstance(c, str) and c.strip() for c in choices)
+    ):
+        raise ValidationError({"choices": "单选字段需要至少一个可选值(文本列表)"})
 
 
 def save_custom_field(
     actor: Actor, definition: CustomFieldDefinition | None = None, **fields: Any
 ) -> CustomFieldDefinition:
     """Create or change an admin-defined custom field (the key never changes once created)."""
-    policy.require(actor.user, "settings.manage")
-    with transaction.atomic():
-        if definition is None:
-            definition, before = CustomFieldDefinition(), {}
-        else:
-            definition = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
-            before = audit.snapshot(definition, CUSTOM_FIELD_ATTRS)
-            fields.pop("key", None)
-        for name, value in fields.items():
-            setattr(definition, name, value)
-        if definition.type == "choice" and not (
-            isinstance(definition.choices, list)
-            and definition.choices
-            and all(isinstance(c, str) and c.strip() for c in definition.choices)
-        ):
-            raise ValidationError({"choices": "单选字段需要至少一个可选值(文本列表)"})
-        definition.full_clean()
-        definition.save()
-        audit.record(
-            actor,
-            "settings.custom_field",
-            definition,
-            changes=audit.diff(before, audit.snapshot(definition, CUSTOM_FIELD_ATTRS)),
-        )
-    return definition
-
-
-# --- settings: customer sources -------------------------------------------------------------
-
-SOURCE_ATTRS = ("name", "position", "is_active")
+    if definition is not None:
+        fields.pop("key", None)
+    return _save_setting(
+        actor,
+        definition or CustomFieldDefinition(),
+        attrs=CUSTOM_FIELD_ATTRS,
+        action="settings.custom_field",
+        fields=fields,
+        check=_check_choices,
+    )
 
 
 def save_source(actor: Actor, source: Source | None = None, **fields: Any) -> Source:
     """Add or change a customer source (客户来源); retire one with is_active=False."""
-    policy.require(actor.user, "settings.manage")
-    unknown = set(fields) - set(SOURCE_ATTRS)
-    if unknown:
-        raise ValidationError(f"未知字段: {', '.join(sorted(unknown))}")
-    with transaction.atomic():
-        if source is None:
-            source, before = Source(), {}
-        else:
-            source = Source.objects.select_for_update().get(pk=source.pk)
-            before = audit.snapshot(source, SOURCE_ATTRS)
-        for name, value in fields.items():
-            setattr(source, name, value.strip() if isinstance(value, str) else value)
-        source.full_clean()
-        source.save()
-        audit.record(
-            actor,
-            "settings.source",
-            source,
-            changes=audit.diff(before, audit.snapshot(source, SOURCE_ATTRS)),
-        )
-    return source
+    return _save_setting(
+        actor, source or Source(), attrs=SOURCE_ATTRS, action="settings.source", fields=fields
+    )
