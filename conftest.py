@@ -10,6 +10,14 @@ from crm.core import testing
 
 
 @pytest.fixture(autouse=True)
+def reference_data(request: pytest.FixtureRequest) -> None:
+    """Database tests start with the reference data the migrations load (see testing.py)."""
+    if request.node.get_closest_marker("django_db") is not None:
+        request.getfixturevalue("_django_db_helper")
+        testing.ensure_reference_data()
+
+
+@pytest.fixture(autouse=True)
 def test_environment(settings: Any) -> None:
     """Pages render {% static %} without collectstatic; fast hashing; a fresh cache."""
     from django.core.cache import cache

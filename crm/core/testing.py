@@ -45,7 +45,21 @@ def make_user(username: str, role: str, team: Team | None, full_name: str, **ext
     return user
 
 
+def ensure_reference_data() -> None:
+    """Industries, regions and sources as the migration loads them.
+
+    A transactional test's flush empties every table, reference data included; the next test
+    in the same process gets it back here (one query when it is already there).
+    """
+    from crm.customers import reference
+    from crm.customers.models import Industry, Region, Source
+
+    if not Region.objects.exists():
+        reference.load(Industry, Region, Source)
+
+
 def make_personas() -> Personas:
+    ensure_reference_data()
     team_a = Team.objects.create(name="华东销售一部")
     team_b = Team.objects.create(name="华南销售部")
     carol = make_user("carol", Role.SALES_MANAGER, team_a, "陈经理")

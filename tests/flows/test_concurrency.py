@@ -16,9 +16,7 @@ from crm.core.testing import actor
 from crm.customers import services
 from crm.customers.models import Customer
 
-# serialized_rollback: the flush after a transactional test would drop the reference data
-# (industries, regions, sources) that migrations load; it is restored for the next tests.
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 USCC = "91110108551385082Q"
 THREADS = 50
 

@@ -177,7 +177,7 @@ def test_find_by_unknown_field_is_refused(personas: Any, contact: Contact) -> No
 # --- the database file ------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_sqlite_file_never_holds_the_plaintext(personas: Any, customer_of: Any) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("inspects the SQLite database file")
