@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from crm.accounts.api.views import TeamViewSet, TokenRevokeView, TokenView, UserViewSet
+from crm.audit.api.views import AuditEventViewSet, SensitiveAccessViewSet
 from crm.contacts.api.views import ContactViewSet
 from crm.customers.api import views as customers
 
@@ -18,6 +19,8 @@ router.register("tags", customers.TagViewSet, basename="tag")
 router.register("custom-fields", customers.CustomFieldViewSet, basename="customfield")
 router.register("duplicate-claims", customers.ClaimViewSet, basename="claim")
 router.register("number-rule", customers.NumberRuleViewSet, basename="numberrule")
+router.register("audit-events", AuditEventViewSet, basename="auditevent")
+router.register("sensitive-access", SensitiveAccessViewSet, basename="sensitiveaccess")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -221,6 +221,8 @@ CASES = [
         lambda w: {"key": "score", "label": "满意度评分", "type": "integer"},
         admin_only(201),
     ),
+    Case("audit events", "get", static("/api/v1/audit-events/"), none, admin_only(200)),
+    Case("sensitive access log", "get", static("/api/v1/sensitive-access/"), none, admin_only(200)),
     Case("sources", "get", static("/api/v1/sources/"), none, everyone(200)),
     Case(
         "source create",

@@ -26,6 +26,8 @@ LISTS = [
     ("/api/v1/industries/", "alice", 1),
     ("/api/v1/regions/", "alice", 1),
     ("/api/v1/duplicate-claims/", "carol", 2),  # managed teams + rows
+    ("/api/v1/audit-events/?source=web", "admin", 1),
+    ("/api/v1/sensitive-access/", "admin", 1),
 ]
 
 

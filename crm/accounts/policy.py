@@ -26,6 +26,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "settings.manage": frozenset(),
     "user.manage": frozenset(),
     "team.manage": frozenset(),
+    "audit.read": frozenset(),
 }
 READ_ALL_ROLES = frozenset({Role.SERVICE, Role.CUSTOMER_SUCCESS})
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from crm.audit.models import AuditEvent
+from crm.audit.models import AuditEvent, SensitiveAccess
 from crm.customers.rules import mask_email, mask_mobile
 
 PERSONAL_MASKS = {"mobile": mask_mobile, "email": mask_email, "emergency_phone": mask_mobile}
@@ -44,3 +44,26 @@ class AuditEventSerializer(serializers.ModelSerializer):
         if not self.context.get("personal_full", False):
             data["changes"] = mask_changes(data["changes"])
         return data
+
+
+class SensitiveAccessSerializer(serializers.ModelSerializer):
+    actor_name = serializers.CharField(source="actor.__str__", read_only=True)
+    contact_name = serializers.CharField(source="contact.name", read_only=True)
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+
+    class Meta:
+        model = SensitiveAccess
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "actor_name",
+            "source",
+            "contact",
+            "contact_name",
+            "customer",
+            "customer_name",
+            "field",
+            "reason",
+        ]
+        read_only_fields = fields

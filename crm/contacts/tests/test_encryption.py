@@ -384,3 +384,20 @@ def test_contact_delete_audit_masks_sensitive_values(personas: Any, contact: Con
     event = AuditEvent.objects.get(action="contact.delete")
     assert event.changes["id_number"] == {"before": "******", "after": None}
     assert ID_NUMBER not in json.dumps(event.changes, ensure_ascii=False)
+
+
+def test_admin_reads_the_reveal_in_the_sensitive_access_log(
+    personas: Any, contact: Contact
+) -> None:
+    from crm.core.testing import api_client
+
+    personas.alice.grant_sensitive = True
+    personas.alice.save()
+    services.reveal(
+        testing.actor(personas.alice, "api"), contact, field="bank_account", reason="核对退款账户"
+    )
+    rows = api_client(personas.admin).get("/api/v1/sensitive-access/").data["results"]
+    assert [(r["actor_name"], r["field"], r["reason"], r["source"]) for r in rows] == [
+        ("张爱丽", "bank_account", "核对退款账户", "api")
+    ]
+    assert "6222021234567890123" not in str(rows)
