@@ -22,6 +22,7 @@ from crm.customers.models import (
     Collaborator,
     Customer,
     CustomFieldDefinition,
+    Industry,
     NumberRule,
     Source,
 )
@@ -212,6 +213,13 @@ CASES = [
         admin_only(200),
     ),
     Case("industries", "get", static("/api/v1/industries/?parent=A"), none, everyone(200)),
+    Case(
+        "industry short code",
+        "patch",
+        static("/api/v1/industries/I/"),
+        lambda w: {"short_code": "TECH"},
+        admin_only(200),
+    ),
     Case("regions", "get", static("/api/v1/regions/?level=province"), none, everyone(200)),
     Case("custom fields", "get", static("/api/v1/custom-fields/"), none, everyone(200)),
     Case(
@@ -255,6 +263,7 @@ def state() -> dict[str, Any]:
         "users": list(User.objects.order_by("pk").values("pk", "role", "team")),
         "teams": list(Team.objects.order_by("pk").values()),
         "rules": list(NumberRule.objects.values()),
+        "industries": list(Industry.objects.filter(short_code__gt="").values()),
         "fields": CustomFieldDefinition.objects.count(),
         "sources": list(Source.objects.values()),
         "addresses": list(Address.objects.order_by("pk").values()),

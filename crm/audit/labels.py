@@ -34,6 +34,7 @@ ACTIONS = {
     "settings.number_rule": "修改客户编号规则",
     "settings.custom_field": "修改自定义字段",
     "settings.source": "修改客户来源",
+    "settings.industry_code": "修改行业编号简码",
 }
 EXTRA_FIELDS = {
     "tags": "标签",

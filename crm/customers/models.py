@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -37,7 +37,15 @@ class Industry(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     name = models.CharField("名称", max_length=60)
-    short_code = models.CharField("编号简码", max_length=6, blank=True)
+    short_code = models.CharField(
+        "编号简码",
+        max_length=6,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z]{2,6}$", "编号简码应为 2-6 个大写英文字母,例如 TEC 或 TECH")
+        ],
+        help_text="客户编号中 {IND} 的取值;大类留空时沿用门类的简码",
+    )
 
     class Meta:
         verbose_name = "行业"

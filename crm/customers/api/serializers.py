@@ -264,6 +264,10 @@ class IndustrySerializer(serializers.ModelSerializer):
         fields = ["code", "parent", "name", "short_code"]
 
 
+class IndustryCodeSerializer(serializers.Serializer):
+    short_code = serializers.CharField(max_length=6, allow_blank=True)
+
+
 class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region

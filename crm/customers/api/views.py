@@ -230,14 +230,24 @@ class ReadOnlyOrAdmin(BasePermission):
         return request.method in SAFE_METHODS or policy.has(user, "settings.manage")
 
 
-class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
-    """GB/T 4754-2017 门类与大类."""
+class IndustryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """GB/T 4754-2017 门类与大类; administrators set the short code used in customer numbers."""
 
     queryset = Industry.objects.all()
     serializer_class = s.IndustrySerializer
+    permission_classes = [ReadOnlyOrAdmin]
     pagination_class = None
     filterset_fields = ["parent"]
     ordering_fields = ["code"]
+
+    @extend_schema(request=s.IndustryCodeSerializer, responses={200: s.IndustrySerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        serializer = s.IndustryCodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        industry = services.save_industry_code(
+            api_actor(request), self.get_object(), **serializer.validated_data
+        )
+        return Response(s.IndustrySerializer(industry).data)
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -26,7 +26,7 @@ from .duplicates import (
     resolve_claim,
 )
 from .numbers import allocate_number, current_pattern, set_number_pattern
-from .settings import save_custom_field, save_source
+from .settings import save_custom_field, save_industry_code, save_source
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -50,6 +50,7 @@ __all__ = [
     "request_claim",
     "resolve_claim",
     "save_custom_field",
+    "save_industry_code",
     "save_source",
     "set_number_pattern",
     "transfer_owner",

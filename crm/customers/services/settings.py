@@ -12,7 +12,7 @@ from crm.accounts import policy
 from crm.audit import services as audit
 from crm.core.actor import Actor
 
-from ..models import CustomFieldDefinition, Source
+from ..models import CustomFieldDefinition, Industry, Source
 
 CUSTOM_FIELD_ATTRS = ("key", "label", "type", "choices", "required", "position", "is_active")
 SOURCE_ATTRS = ("name", "position", "is_active")
@@ -77,4 +77,15 @@ def save_source(actor: Actor, source: Source | None = None, **fields: Any) -> So
     """Add or change a customer source (客户来源); retire one with is_active=False."""
     return _save_setting(
         actor, source or Source(), attrs=SOURCE_ATTRS, action="settings.source", fields=fields
+    )
+
+
+def save_industry_code(actor: Actor, industry: Industry, *, short_code: str) -> Industry:
+    """Set the industry's short code used by {IND} in customer numbers (e.g. TEC or TECH)."""
+    return _save_setting(
+        actor,
+        industry,
+        attrs=("short_code",),
+        action="settings.industry_code",
+        fields={"short_code": short_code.upper()},
     )

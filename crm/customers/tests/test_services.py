@@ -393,3 +393,23 @@ def test_search_finds_by_name_pinyin_initials_contact_and_phone_tail(personas, c
     ]:
         found = list(Customer.objects.search(query).values_list("pk", flat=True))
         assert found == [customer.pk], query
+
+
+def test_seed_003_format_with_a_four_letter_industry_code(personas, customer_of):
+    services.set_number_pattern(actor(personas.admin), pattern="{IND}{YYYY}{SEQ:3}")
+    services.save_industry_code(
+        actor(personas.admin), Industry.objects.get(code="I"), short_code="tech"
+    )
+    year = timezone.localdate().year
+    customer = customer_of(personas.alice, industry=Industry.objects.get(code="65"))
+    assert customer.number == f"{year}".join(["TECH", "001"])
+
+
+def test_industry_short_code_must_be_letters(personas):
+    with pytest.raises(ValidationError) as exc:
+        services.save_industry_code(
+            actor(personas.admin), Industry.objects.get(code="I"), short_code="T1"
+        )
+    assert exc.value.message_dict == {
+        "short_code": ["编号简码应为 2-6 个大写英文字母,例如 TEC 或 TECH"]
+    }
