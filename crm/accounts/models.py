@@ -66,7 +66,7 @@ class User(AbstractUser):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN or self.is_superuser
+        return self.role == Role.ADMIN
 
 
 def hash_token(raw: str) -> str:

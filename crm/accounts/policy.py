@@ -115,6 +115,15 @@ def can_transfer_customer(user: User | None, customer: Customer) -> bool:
     return user.is_admin or customer.owner.team_id in managed_team_ids(user)
 
 
+def can_manage_collaborators(user: User | None, customer: Customer) -> bool:
+    """The owner, the owner's team manager or an admin; collaborators do not add others."""
+    if user is None or not user.is_active:
+        return False
+    if user.is_admin or customer.owner_id == user.pk:
+        return True
+    return customer.owner.team_id in managed_team_ids(user)
+
+
 def can_see_personal(user: User | None, customer: Customer) -> bool:
     """Mobile and email in full: editors of the customer, or holders of the personal grant."""
     if user is None:

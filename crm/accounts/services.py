@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -44,7 +44,10 @@ def _validate_password(password: str, user: User | None = None) -> None:
 def create_first_admin(actor: Actor, *, username: str, password: str, full_name: str = "") -> User:
     """The first administrator of an empty installation; refused once any user exists."""
     with transaction.atomic():
-        if User.objects.select_for_update().exists():
+        if connection.vendor == "postgresql":  # SQLite's IMMEDIATE transactions already queue
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {User._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        if User.objects.exists():
             raise Conflict("系统已有用户,不能再创建首个管理员")
         user = User(
             username=username,
@@ -73,7 +76,7 @@ def create_user(actor: Actor, *, password: str, **fields: Any) -> User:
         raise ValidationError(f"未知字段: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         user = User(**fields)
-        user.is_staff = user.role == Role.ADMIN
+        user.is_staff = user.is_superuser = user.role == Role.ADMIN
         user.full_clean(exclude=["password"])
         _validate_password(password, user)
         user.set_password(password)
@@ -98,9 +101,9 @@ def update_user(actor: Actor, user: User, *, reason: str = "", **fields: Any) ->
         before = audit.snapshot(user, USER_FIELDS)
         for name, value in fields.items():
             setattr(user, name, value)
-        user.is_staff = user.role == Role.ADMIN
+        user.is_staff = user.is_superuser = user.role == Role.ADMIN
         user.full_clean(exclude=["password"])
-        user.save(update_fields=[*fields, "is_staff"])
+        user.save(update_fields=[*fields, "is_staff", "is_superuser"])
         changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
         if changes:
             audit.record(actor, "user.update", user, changes=changes, reason=reason)

@@ -88,9 +88,18 @@ class SensitiveAccess(AppendOnlyModel):
         settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
     )
     source = models.CharField("来源", max_length=10, choices=SOURCE_CHOICES)
+    # The log outlives the contact: no database constraint, and deleting the contact leaves its
+    # id here as it was; contact_label keeps the name the viewer saw. Always set on write; null=True
+    # only makes select_related("contact") a LEFT JOIN, so rows of deleted contacts stay listed.
     contact = models.ForeignKey(
-        "contacts.Contact", verbose_name="联系人", on_delete=models.PROTECT, related_name="+"
+        "contacts.Contact",
+        verbose_name="联系人",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
+    contact_label = models.CharField("联系人", max_length=60, blank=True)
     customer = models.ForeignKey(
         "customers.Customer", verbose_name="客户", on_delete=models.PROTECT, related_name="+"
     )

@@ -94,6 +94,7 @@ def record_sensitive_access(
         actor=cast("User", actor.user),
         source=actor.source,
         contact=contact,
+        contact_label=contact.name[:60],
         customer=customer,
         field=field,
         reason=reason,

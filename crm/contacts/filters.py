@@ -3,22 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django import forms
 from django.db.models import Q, QuerySet
+
+from crm.core.filters import IdFilter
+from crm.customers.querysets import contact_phone_match, filterset_viewer
 
 from .choices import DecisionRole
 from .models import Contact
-
-
-class IdFilter(filters.NumberFilter):
-    """A whole, positive database id (anything else is a 400, never an overflow)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class ContactFilter(filters.FilterSet):
@@ -38,6 +29,7 @@ class ContactFilter(filters.FilterSet):
         match = Q(name__icontains=q) | Q(title__icontains=q)
         if q.isascii() and q.isalpha():
             match |= Q(name_pinyin__startswith=q.lower()) | Q(name_initials__startswith=q.lower())
-        if q.isdigit() and len(q) >= 4:
-            match |= Q(mobile__endswith=q) | Q(phone_digits__endswith=q)
+        phone = contact_phone_match(q, filterset_viewer(self))
+        if phone is not None:
+            match |= phone
         return queryset.filter(match)

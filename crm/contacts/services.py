@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from crm.accounts import policy
 from crm.audit import services as audit
 from crm.core import crypto
 from crm.core.actor import Actor
-from crm.core.errors import NotFound, PreconditionFailed
+from crm.core.errors import Conflict, NotFound, PreconditionFailed
 from crm.core.pinyin import pinyin_keys
 from crm.core.validators import (
     validate_cn_mobile,
@@ -50,6 +50,7 @@ FIELD_VALIDATORS = {
     "email": validate_email_address,
     "id_number": validate_resident_id,
 }
+RACE_MESSAGE = "联系人已被他人同时修改,请重试"
 
 
 def get_visible(actor: Actor, pk: Any) -> Contact:
@@ -98,11 +99,35 @@ def _snapshot(contact: Contact) -> dict[str, Any]:
     return audit.snapshot(contact, EDITABLE_FIELDS)
 
 
-def _save(contact: Contact) -> None:
+def _lock_customer(customer_id: int) -> None:
+    """Serialise primary-contact decisions per customer (taken before any contact row lock)."""
+    Customer.objects.select_for_update().only("pk").get(pk=customer_id)
+
+
+def _save(actor: Actor, contact: Contact) -> None:
+    """Save, first clearing the customer's previous primary (the caller holds the customer lock).
+
+    The demoted contact gets a new version (its ETag changes) and its own audit row.
+    """
     if contact.is_primary:
-        Contact.objects.filter(customer=contact.customer, is_primary=True).exclude(
-            pk=contact.pk
-        ).update(is_primary=False)
+        demoted = list(
+            Contact.objects.select_for_update()
+            .filter(customer_id=contact.customer_id, is_primary=True)
+            .exclude(pk=contact.pk)
+        )
+        if demoted:
+            Contact.objects.filter(pk__in=[old.pk for old in demoted]).update(
+                is_primary=False, version=F("version") + 1, updated_at=timezone.now()
+            )
+        for old in demoted:
+            audit.record(
+                actor,
+                "contact.update",
+                old,
+                customer=contact.customer,
+                changes={"is_primary": {"before": True, "after": False}},
+                reason=f"主要联系人改为 {contact.name}",
+            )
     contact.save()
 
 
@@ -110,18 +135,23 @@ def create_contact(actor: Actor, *, customer: Customer, **fields: Any) -> Contac
     policy.require_edit_customer(actor.user, customer)
     contact = Contact(customer=customer, **_normalise(dict(fields)))
     _derive(contact)
-    contact.full_clean()
-    with transaction.atomic():
-        if not Contact.objects.filter(customer=customer).exists():
-            contact.is_primary = True
-        _save(contact)
-        audit.record(
-            actor,
-            "contact.create",
-            contact,
-            customer=customer,
-            changes=audit.diff({}, _snapshot(contact), redact=SENSITIVE_FIELDS),
-        )
+    # contact_one_primary is kept by _save (it clears the old primary first), not by validation
+    contact.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            _lock_customer(customer.pk)
+            if not Contact.objects.filter(customer=customer).exists():
+                contact.is_primary = True
+            _save(actor, contact)
+            audit.record(
+                actor,
+                "contact.create",
+                contact,
+                customer=customer,
+                changes=audit.diff({}, _snapshot(contact), redact=SENSITIVE_FIELDS),
+            )
+    except IntegrityError as exc:
+        raise Conflict(RACE_MESSAGE) from exc
     return contact
 
 
@@ -134,34 +164,43 @@ def update_contact(
     **fields: Any,
 ) -> Contact:
     fields = _normalise(dict(fields))
-    with transaction.atomic():
-        contact = _lock_editable(actor, contact.pk, expected_version)
-        before = _snapshot(contact)
-        for name, value in fields.items():
-            setattr(contact, name, value)
-        _derive(contact)
-        contact.full_clean()
-        changes = audit.diff(before, _snapshot(contact), redact=SENSITIVE_FIELDS)
-        if not changes:
-            return contact
-        contact.updated_at = timezone.now()
-        contact.version = F("version") + 1  # type: ignore[assignment]
-        _save(contact)
-        contact.refresh_from_db(fields=["version"])
-        audit.record(
-            actor,
-            "contact.update",
-            contact,
-            customer=contact.customer,
-            changes=changes,
-            reason=reason,
-        )
+    try:
+        with transaction.atomic():
+            contact = _lock_editable(
+                actor, contact.pk, expected_version, lock_customer=bool(fields.get("is_primary"))
+            )
+            before = _snapshot(contact)
+            for name, value in fields.items():
+                setattr(contact, name, value)
+            _derive(contact)
+            contact.full_clean(validate_constraints=False)
+            changes = audit.diff(before, _snapshot(contact), redact=SENSITIVE_FIELDS)
+            if not changes:
+                return contact
+            contact.updated_at = timezone.now()
+            contact.version = F("version") + 1  # type: ignore[assignment]
+            _save(actor, contact)
+            contact.refresh_from_db(fields=["version"])
+            audit.record(
+                actor,
+                "contact.update",
+                contact,
+                customer=contact.customer,
+                changes=changes,
+                reason=reason,
+            )
+    except IntegrityError as exc:
+        raise Conflict(RACE_MESSAGE) from exc
     return contact
 
 
-def _lock_editable(actor: Actor, pk: int, expected_version: int | None) -> Contact:
+def _lock_editable(
+    actor: Actor, pk: int, expected_version: int | None, *, lock_customer: bool = False
+) -> Contact:
     visible = get_visible(actor, pk)
     policy.require_edit_customer(actor.user, visible.customer)
+    if lock_customer:  # customer before contact: the same lock order as create_contact
+        _lock_customer(visible.customer_id)
     contact = Contact.objects.select_for_update().select_related("customer").get(pk=pk)
     if expected_version is not None and contact.version != expected_version:
         raise PreconditionFailed(

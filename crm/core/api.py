@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, parsers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,6 +18,16 @@ from .errors import Conflict
 
 if TYPE_CHECKING:
     from crm.accounts.models import User
+
+
+class SafeJSONParser(parsers.JSONParser):
+    """JSON bodies nested too deeply answer 400, not a RecursionError 500."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON 嵌套层级过深") from exc
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -65,16 +76,18 @@ def etag_for(version: int, pk: int) -> str:
     return f'"{pk}-{version}"'
 
 
+ETAG = re.compile(r'"([0-9]{1,18})-([0-9]{1,9})"')
+
+
 def expected_version(request: Request, pk: int) -> int:
-    """The version named by If-Match; 428 without one, 412 when it does not parse or match."""
+    """The version named by If-Match (a strong ETag); 428 without one, 412 when stale or bad."""
     header = request.headers.get("If-Match")
     if not header:
         raise PreconditionRequired()
-    value = header.strip().removeprefix("W/").strip('"')
-    head, _, tail = value.partition("-")
-    if head != str(pk) or not tail.isdigit():
+    match = ETAG.fullmatch(header.strip())
+    if match is None or match.group(1) != str(pk):
         raise PreconditionFailedError()
-    return int(tail)
+    return int(match.group(2))
 
 
 class PreconditionRequired(exceptions.APIException):

@@ -39,7 +39,7 @@ _RIC_EARLIEST_BIRTH = datetime.date(1900, 1, 1)
 
 _SEPARATORS = re.compile(r"[\s\-]")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
-_MOBILE = re.compile(r"(?:\+86|0086|86)?(1[3-9]\d{9})")
+_MOBILE = re.compile(r"(?:\+86|0086|86)?(1[3-9]\d{9})", re.ASCII)
 _COUNTRY = r"(?:\+86|0086)-?"
 _EXTENSION = r"(?:(?:-|转|分机|ext\.?|x|\#)(?P<ext>\d{1,6}))?"
 # 3-digit area codes are 010 and 02X (8-digit numbers); all others have 4 digits (7 or 8).
@@ -47,11 +47,11 @@ _LANDLINE = re.compile(
     rf"(?:{_COUNTRY}0?|0)"
     r"(?:(?P<area3>10|2\d)-?(?P<local8>[1-9]\d{3}-?\d{4})"
     r"|(?P<area4>[3-9]\d{2})-?(?P<local>[1-9]\d{2,3}-?\d{4}))" + _EXTENSION,
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _SERVICE = re.compile(
     rf"(?:{_COUNTRY})?(?P<prefix>[48]00)-?(?P<a>\d{{3}})-?(?P<b>\d{{4}})" + _EXTENSION,
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 _email_validator = EmailValidator(message=EMAIL_MESSAGE, code="invalid")
@@ -70,7 +70,10 @@ def validate_uscc(value: str) -> str:
     number = _SEPARATORS.sub("", _fold(value)).upper()
     if len(number) != 18:
         raise ValidationError(USCC_LENGTH_MESSAGE, code="invalid_length")
-    if not number[:8].isdecimal() or not set(number[8:]) <= _USCC_ALPHABET:
+    if (
+        not (number[:8].isascii() and number[:8].isdecimal())
+        or not set(number[8:]) <= _USCC_ALPHABET
+    ):
         raise ValidationError(USCC_CHARS_MESSAGE, code="invalid_characters")
     if number[-1] != uscc.calc_check_digit(number):
         raise ValidationError(USCC_CHECKSUM_MESSAGE, code="invalid_checksum")
@@ -93,7 +96,9 @@ def validate_resident_id(value: str) -> str:
     number = _SEPARATORS.sub("", _fold(value)).upper()
     if len(number) != 18:
         raise ValidationError(RIC_LENGTH_MESSAGE, code="invalid_length")
-    if not number[:17].isdecimal() or not (number[17].isdecimal() or number[17] == "X"):
+    if not (number.isascii() and number[:17].isdecimal()) or not (
+        number[17].isdecimal() or number[17] == "X"
+    ):
         raise ValidationError(RIC_CHARS_MESSAGE, code="invalid_characters")
     if number[:2] not in _RIC_PROVINCES:
         raise ValidationError(RIC_REGION_MESSAGE, code="invalid_region")

@@ -18,11 +18,25 @@ class Definition(Protocol):
     required: bool
 
 
+INT_LIMIT = 2**63 - 1
+
+
+def _safe_text(label: str, raw: Any) -> str:
+    """Text as the databases store it: no NUL, no lone surrogates, no nested structures."""
+    if isinstance(raw, dict | list):
+        raise ValidationError(f"{label}的值格式不正确")
+    text = str(raw).strip()
+    if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise ValidationError(f"{label}含有无法保存的字符")
+    return text
+
+
 def parse_value(definition: Definition, raw: Any) -> Any:
     """Turn user input into the stored JSON value, or raise a ValidationError in Chinese."""
     label = definition.label
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    raw = raw if isinstance(raw, bool | int | float) else _safe_text(label, raw)
     kind = definition.type
     if kind == "text":
         text = str(raw).strip()
@@ -33,17 +47,20 @@ def parse_value(definition: Definition, raw: Any) -> Any:
         if isinstance(raw, bool):
             raise ValidationError(f"{label}应为整数")
         try:
-            return int(str(raw).strip())
+            number = int(str(raw).strip())
         except ValueError as exc:
             raise ValidationError(f"{label}应为整数") from exc
+        if abs(number) > INT_LIMIT:
+            raise ValidationError(f"{label}超出范围")
+        return number
     if kind == "decimal":
         try:
-            number = Decimal(str(raw).strip())
+            amount = Decimal(str(raw).strip())
         except InvalidOperation as exc:
             raise ValidationError(f"{label}应为数字") from exc
-        if not number.is_finite():
+        if not amount.is_finite():
             raise ValidationError(f"{label}应为数字")
-        return str(number)
+        return str(amount)
     if kind == "date":
         try:
             return datetime.date.fromisoformat(str(raw).strip()).isoformat()

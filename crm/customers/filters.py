@@ -13,6 +13,7 @@ from crm.accounts.models import Team, User
 from . import custom_fields
 from .choices import Intent, Kind, Level, Stage, Status
 from .models import Collaborator, Customer, CustomFieldDefinition, Source, Tag
+from .querysets import filterset_viewer
 
 CUSTOM_PREFIX = "cf_"
 
@@ -53,7 +54,7 @@ class CustomerFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[Customer], name: str, value: str) -> Any:
-        return queryset.search(value)  # type: ignore[attr-defined]
+        return queryset.search(value, user=filterset_viewer(self))  # type: ignore[attr-defined]
 
     def filter_industry(self, queryset: QuerySet[Customer], name: str, value: str) -> Any:
         return queryset.filter(Q(industry_id=value) | Q(industry__parent_id=value))

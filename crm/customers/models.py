@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -27,6 +29,42 @@ from .querysets import CustomerQuerySet
 
 def _check_uscc(value: str) -> None:
     validate_uscc(value)
+
+
+# Keys become JSON lookups (custom__<key>); they must never read as a lookup or a transform.
+RESERVED_KEYS = frozenset(
+    {
+        "contains",
+        "contained_by",
+        "has_key",
+        "has_keys",
+        "has_any_keys",
+        "isnull",
+        "exact",
+        "iexact",
+        "in",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+        "icontains",
+        "regex",
+        "iregex",
+        "range",
+        "key",
+    }
+)
+
+
+def _check_custom_key(value: str) -> None:
+    if not re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", value) or value in RESERVED_KEYS:
+        raise ValidationError(
+            "字段键应以小写字母开头,只含小写字母、数字和单个下划线,且不能是保留字", code="invalid"
+        )
 
 
 class Industry(models.Model):
@@ -112,7 +150,13 @@ class Tag(models.Model):
 
 
 class CustomFieldDefinition(models.Model):
-    key = models.SlugField("字段键", max_length=40, unique=True)
+    key = models.CharField(
+        "字段键",
+        max_length=40,
+        unique=True,
+        validators=[_check_custom_key],
+        help_text="小写字母开头,只含小写字母、数字和单个下划线,如 satisfaction_score",
+    )
     label = models.CharField("名称", max_length=40)
     type = models.CharField("类型", max_length=10, choices=CustomFieldType.choices)
     choices = models.JSONField("可选值", default=list, blank=True)

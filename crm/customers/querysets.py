@@ -8,7 +8,41 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, Whe
 from crm.accounts import policy
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from crm.accounts.models import User
+
+PHONE_TAIL_DIGITS = 4  # 手机尾号: the last four digits, which every viewer sees unmasked
+
+
+def contact_phone_match(q: str, user: User | AnonymousUser | None) -> Q | None:
+    """A Q over Contact: mobile or office phone ends with the digits `q` (None: not a number).
+
+    A four-digit tail matches for every viewer. A longer number matches only contacts whose
+    numbers the viewer sees in full (admin, the personal grant, or editors of the customer;
+    DOMAIN §2): otherwise a viewer shown `139****5678` could confirm a guessed full number by
+    searching it. `user` None is an internal caller: no restriction. An anonymous user, none.
+    """
+    if not (q.isdigit() and len(q) >= PHONE_TAIL_DIGITS):
+        return None
+    match = Q(mobile__endswith=q) | Q(phone_digits__endswith=q)
+    if len(q) == PHONE_TAIL_DIGITS or user is None:
+        return match
+    if user.is_authenticated and (user.is_admin or user.grant_personal):
+        return match
+    return match & policy.customer_edit_scope(user, prefix="customer__")  # type: ignore[arg-type]
+
+
+def filterset_viewer(filterset: Any) -> User | AnonymousUser:
+    """Whom a FilterSet searches for: its request's user (API), else a `user` attribute set on it
+    (a page may build it without a request). Neither: an unknown viewer, as AnonymousUser."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request = getattr(filterset, "request", None)
+    user = (
+        getattr(request, "user", None) if request is not None else getattr(filterset, "user", None)
+    )
+    return user or AnonymousUser()
 
 
 class CustomerQuerySet(models.QuerySet):
@@ -40,8 +74,12 @@ class CustomerQuerySet(models.QuerySet):
             .prefetch_related("tags", "collaborators", "addresses__region__parent")
         )
 
-    def search(self, text: str) -> CustomerQuerySet:
-        """Name, short name, number, contact name, phone tail, pinyin full or initials."""
+    def search(self, text: str, user: User | AnonymousUser | None = None) -> CustomerQuerySet:
+        """Name, short name, number, contact name, phone tail, pinyin full or initials.
+
+        A contact's full number matches only where `user` sees it unmasked (contact_phone_match);
+        user None (tests, internal callers) searches without that restriction.
+        """
         from crm.contacts.models import Contact
         from crm.core.pinyin import matches_pinyin_query
 
@@ -55,6 +93,7 @@ class CustomerQuerySet(models.QuerySet):
             low = q.lower()
             match |= Q(name_pinyin__contains=low) | Q(name_initials__contains=low)
             contact_match |= Q(name_pinyin__startswith=low) | Q(name_initials__startswith=low)
-        if q.isdigit() and len(q) >= 4:
-            contact_match |= Q(mobile__endswith=q) | Q(phone_digits__endswith=q)
+        phone = contact_phone_match(q, user)
+        if phone is not None:
+            contact_match |= phone
         return self.filter(match | Exists(contacts.filter(contact_match)))

@@ -48,7 +48,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 class SensitiveAccessSerializer(serializers.ModelSerializer):
     actor_name = serializers.CharField(source="actor.__str__", read_only=True)
-    contact_name = serializers.CharField(source="contact.name", read_only=True)
+    # the name at reveal time: the contact may since have been deleted (the log outlives it)
+    contact_name = serializers.CharField(source="contact_label", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
 
     class Meta:

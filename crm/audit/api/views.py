@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.permissions import BasePermission
@@ -13,6 +15,7 @@ from rest_framework.request import Request
 from crm.accounts import policy
 from crm.audit.models import SOURCE_CHOICES, AuditEvent, SensitiveAccess
 from crm.core.api import request_user
+from crm.core.filters import IdFilter
 
 from .serializers import AuditEventSerializer, SensitiveAccessSerializer
 
@@ -26,16 +29,30 @@ class IsAuditor(BasePermission):
 
 class AuditEventFilter(filters.FilterSet):
     action = filters.CharFilter(label="动作,如 customer.update")
-    actor = filters.NumberFilter(field_name="actor_id", label="操作人 ID")
+    actor = IdFilter(field_name="actor_id", label="操作人 ID")
     source = filters.ChoiceFilter(choices=SOURCE_CHOICES, label="来源")
     object_type = filters.CharFilter(label="对象类型,如 customers.customer")
     object_id = filters.CharFilter(label="对象 ID")
-    after = filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="起始时间")
-    before = filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt", label="截止时间")
+    after = filters.IsoDateTimeFilter(method="filter_after", label="起始时间")
+    before = filters.IsoDateTimeFilter(method="filter_before", label="截止时间")
 
     class Meta:
         model = AuditEvent
         fields: list[str] = []
+
+    def filter_after(self, queryset: QuerySet[AuditEvent], name: str, value: datetime) -> Any:
+        return queryset.filter(at__gte=as_utc(value))
+
+    def filter_before(self, queryset: QuerySet[AuditEvent], name: str, value: datetime) -> Any:
+        return queryset.filter(at__lt=as_utc(value))
+
+
+def as_utc(value: datetime) -> datetime:
+    """Any ISO offset the parser accepts, as UTC (PostgreSQL refuses offsets past ±15:59)."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError("时间超出范围") from exc
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
@@ -55,12 +72,25 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         return {**super().get_serializer_context(), "personal_full": True}
 
 
+class SensitiveAccessFilter(filters.FilterSet):
+    """Plain ids: the log keeps the id of a contact that has since been deleted."""
+
+    actor = IdFilter(field_name="actor_id", label="查看人 ID")
+    contact = IdFilter(field_name="contact_id", label="联系人 ID")
+    customer = IdFilter(field_name="customer_id", label="客户 ID")
+    field = filters.CharFilter(label="字段")
+
+    class Meta:
+        model = SensitiveAccess
+        fields: list[str] = []
+
+
 class SensitiveAccessViewSet(viewsets.ReadOnlyModelViewSet):
     """Who revealed which ID number or bank account, when and why (PIPL access log)."""
 
     permission_classes = [IsAuditor]
     serializer_class = SensitiveAccessSerializer
-    filterset_fields = ["actor", "contact", "customer", "field"]
+    filterset_class = SensitiveAccessFilter
     ordering_fields = ["id"]
     ordering = ["-id"]
     queryset = SensitiveAccess.objects.none()

@@ -22,6 +22,7 @@ from crm.customers.models import (
     StageTransition,
     Tag,
 )
+from crm.customers.rules import mask_customer_name
 from crm.customers.services import EDITABLE_FIELDS
 
 
@@ -225,7 +226,10 @@ class StageTransitionSerializer(serializers.ModelSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    """A requester who may not see the customer gets its masked name and no id."""
+
+    customer = serializers.SerializerMethodField()
+    customer_name = serializers.SerializerMethodField()
     requester_name = serializers.CharField(source="requester.__str__", read_only=True)
 
     class Meta:
@@ -244,6 +248,16 @@ class ClaimSerializer(serializers.ModelSerializer):
             "resolution",
         ]
         read_only_fields = fields
+
+    def _visible(self, obj: DuplicateClaim) -> bool:
+        return bool(getattr(obj, "customer_visible", False))
+
+    def get_customer(self, obj: DuplicateClaim) -> int | None:
+        return obj.customer_id if self._visible(obj) else None
+
+    def get_customer_name(self, obj: DuplicateClaim) -> str:
+        name = obj.customer.name
+        return name if self._visible(obj) else mask_customer_name(name)
 
 
 class ClaimCreateSerializer(serializers.Serializer):

@@ -85,7 +85,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(services.get_visible(api_actor(request), kwargs["pk"]).pk)
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        customer = self.get_queryset().with_detail_data().get(pk=pk)
+        customer = self.get_queryset().with_detail_data().filter(pk=pk).first()
+        if customer is None:  # the write took the customer out of the actor's scope
+            return Response(status=status.HTTP_204_NO_CONTENT)
         body = s.CustomerSerializer(customer, context=self.get_serializer_context()).data
         return Response(body, status=code, headers={"ETag": etag_for(customer.version, pk)})
 
@@ -210,6 +212,7 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = s.ClaimCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         claim = services.request_claim(api_actor(request), **serializer.validated_data)
+        claim = services.get_claim(api_actor(request), claim.pk)
         return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ClaimResolveSerializer, responses={200: s.ClaimSerializer})
@@ -219,6 +222,7 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = s.ClaimResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         claim = services.resolve_claim(api_actor(request), claim, **serializer.validated_data)
+        claim = services.get_claim(api_actor(request), claim.pk)
         return Response(s.ClaimSerializer(claim).data)
 
 

@@ -29,7 +29,7 @@ from ..models import (
     Tag,
 )
 from ..rules import normalise_name
-from .duplicates import duplicate_error, find_duplicate, raise_if_duplicate
+from .duplicates import duplicate_error, find_duplicate, normal_uscc, raise_if_duplicate
 from .numbers import allocate_number
 
 EDITABLE_FIELDS = (
@@ -88,7 +88,7 @@ def get_editable(actor: Actor, pk: Any) -> Customer:
 
 def _derive(customer: Customer) -> None:
     customer.name = " ".join(customer.name.split())
-    customer.uscc = customer.uscc.strip().upper()
+    customer.uscc = normal_uscc(customer.uscc)
     customer.name_key = normalise_name(customer.name)
     person = customer.kind == Kind.INDIVIDUAL
     customer.name_pinyin, customer.name_initials = pinyin_keys(customer.name, person=person)
@@ -98,6 +98,12 @@ def _derive(customer: Customer) -> None:
 
 def _clean_custom(values: Mapping[str, Any]) -> dict[str, Any]:
     return custom_fields.clean_values(CustomFieldDefinition.objects.filter(is_active=True), values)
+
+
+def _active_custom(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored values of fields still active (a retired field's value stays, untouched)."""
+    active = set(CustomFieldDefinition.objects.filter(is_active=True).values_list("key", flat=True))
+    return {k: v for k, v in stored.items() if k in active}
 
 
 def _set_tags(customer: Customer, names: Iterable[str]) -> None:
@@ -190,14 +196,20 @@ def _reject_unknown(fields: Mapping[str, Any]) -> None:
 def _check_owner(actor: Actor, owner: User | None) -> None:
     if owner is None or not owner.is_active or owner.role not in OWNER_ROLES:
         raise ValidationError({"owner": "主责人必须是在职的销售、销售经理、客户成功或管理员"})
-    if actor.user and owner != actor.user and not policy.has(actor.user, "customer.transfer"):
+    user = actor.user
+    if user is None or owner == user or user.is_admin:
+        return
+    if not policy.has(user, "customer.transfer"):
         raise PermissionDenied("只有销售经理或管理员可以为他人建档")
+    if owner.team_id not in policy.managed_team_ids(user):
+        raise ValidationError({"owner": "销售经理只能把客户分配给本团队的成员"})
 
 
 def _snapshot(customer: Customer) -> dict[str, Any]:
     data = audit.snapshot(customer, AUDITED_FIELDS)
     data["tags"] = sorted(t.name for t in customer.tags.all())
     data["addresses"] = [str(a) for a in customer.addresses.select_related("region__parent")]
+    data["collaborators"] = sorted(str(u) for u in customer.collaborators.all())
     return data
 
 
@@ -265,7 +277,9 @@ def update_customer(
         for name, value in fields.items():
             setattr(customer, name, value)
         if "custom" in fields:
-            customer.custom = _clean_custom({**before["custom"], **(fields["custom"] or {})})
+            stored, active = before["custom"], _active_custom(before["custom"])
+            retired = {k: v for k, v in stored.items() if k not in active}
+            customer.custom = {**retired, **_clean_custom({**active, **(fields["custom"] or {})})}
         if "level" in fields and fields["level"] != before["level"]:
             customer.level_manual = True
         _derive(customer)
@@ -367,6 +381,8 @@ def transfer_owner(
 def add_collaborator(actor: Actor, customer: Customer, *, user: User, reason: str = "") -> Customer:
     with transaction.atomic():
         customer = _lock_editable(actor, customer.pk, None)
+        if not policy.can_manage_collaborators(actor.user, customer):
+            raise PermissionDenied("只有主责人、团队经理或管理员可以调整协办人")
         if user.pk == customer.owner_id or not user.is_active:
             raise ValidationError({"user": "主责人或已停用的用户不能作为协办人"})
         _, created = Collaborator.objects.get_or_create(customer=customer, user=user)
@@ -387,6 +403,8 @@ def remove_collaborator(
 ) -> Customer:
     with transaction.atomic():
         customer = _lock_editable(actor, customer.pk, None)
+        if not policy.can_manage_collaborators(actor.user, customer):
+            raise PermissionDenied("只有主责人、团队经理或管理员可以调整协办人")
         deleted, _ = Collaborator.objects.filter(customer=customer, user=user).delete()
         if not deleted:
             raise NotFound("该用户不是此客户的协办人")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from crm.accounts import policy
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.core import crypto
 from crm.core.actor import Actor
 from crm.core.errors import Duplicate, NotFound
+from crm.core.validators import validate_uscc
 
 from ..choices import ClaimStatus, Kind
 from ..models import (
@@ -24,10 +26,37 @@ from ..models import (
 )
 from ..rules import mask_customer_name, mask_person_name, normalise_name
 
-CLAIM_SALT = "crm.customers.duplicate-claim"
+CLAIM_CONTEXT = "crm.customers.duplicate-claim"
+CLAIM_TOKEN_SECONDS = 7 * 24 * 3600
 
 
 # --- duplicates -----------------------------------------------------------------------------
+
+
+def normal_uscc(value: str) -> str:
+    """The stored form of a USCC (full-width folded, upper case); invalid input stays as typed
+    so that validation can name the problem."""
+    try:
+        return validate_uscc(value) if value.strip() else ""
+    except ValidationError:
+        return value.strip().upper()
+
+
+def make_claim_token(customer: Customer) -> str:
+    """An opaque, expiring token naming a customer the requester may not see (not its id)."""
+    return crypto.encrypt(f"{customer.pk}:{int(time.time())}", context=CLAIM_CONTEXT)
+
+
+def _claimed_customer(token: str) -> Customer:
+    try:
+        pk, issued = crypto.decrypt(token, context=CLAIM_CONTEXT).split(":")
+        if time.time() - int(issued) > CLAIM_TOKEN_SECONDS:
+            raise ValueError("expired")
+        return Customer.objects.get(pk=int(pk))
+    except (ImproperlyConfigured, ValueError, Customer.DoesNotExist) as exc:
+        raise ValidationError(
+            {"claim_token": "申请凭证无效或已过期,请重新检查客户是否存在"}
+        ) from exc
 
 
 def find_duplicate(
@@ -38,7 +67,7 @@ def find_duplicate(
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
     if uscc:
-        found = others.filter(uscc=uscc.strip().upper()).first()
+        found = others.filter(uscc=normal_uscc(uscc)).first()
         if found:
             return found, "uscc"
     if kind == Kind.ENTERPRISE and name.strip():
@@ -61,7 +90,7 @@ def duplicate_error(actor: Actor, customer: Customer, match: str) -> Duplicate:
         hint=duplicate_hint(customer),
         match=match,
         existing_id=customer.pk if visible else None,
-        claim_token=None if visible else signing.dumps(customer.pk, salt=CLAIM_SALT),
+        claim_token=None if visible else make_claim_token(customer),
     )
 
 
@@ -97,24 +126,22 @@ def raise_if_duplicate(actor: Actor, customer: Customer) -> None:
 
 def request_claim(actor: Actor, *, claim_token: str, note: str = "") -> DuplicateClaim:
     """Ask the existing customer's team manager to resolve a refused duplicate."""
-    if actor.user is None:
-        raise PermissionDenied("请先登录")
+    policy.require(actor.user, "customer.create")  # those who would own customers
+    assert actor.user is not None
+    customer = _claimed_customer(claim_token)
+    already = ValidationError({"claim_token": "您已提交过该客户的申请,请等待经理处理"})
     try:
-        pk = signing.loads(claim_token, salt=CLAIM_SALT, max_age=7 * 24 * 3600)
-        customer = Customer.objects.get(pk=pk)
-    except (signing.BadSignature, Customer.DoesNotExist) as exc:
-        raise ValidationError(
-            {"claim_token": "申请凭证无效或已过期,请重新检查客户是否存在"}
-        ) from exc
-    with transaction.atomic():
-        if DuplicateClaim.objects.filter(
-            customer=customer, requester=actor.user, status=ClaimStatus.OPEN
-        ).exists():
-            raise ValidationError({"claim_token": "您已提交过该客户的申请,请等待经理处理"})
-        claim = DuplicateClaim.objects.create(
-            customer=customer, requester=actor.user, note=note.strip()[:1000]
-        )
-        audit.record(actor, "customer.claim_request", claim, customer=customer, reason=note)
+        with transaction.atomic():
+            if DuplicateClaim.objects.filter(
+                customer=customer, requester=actor.user, status=ClaimStatus.OPEN
+            ).exists():
+                raise already
+            claim = DuplicateClaim.objects.create(
+                customer=customer, requester=actor.user, note=note.strip()[:1000]
+            )
+            audit.record(actor, "customer.claim_request", claim, customer=customer, reason=note)
+    except IntegrityError as exc:  # the same request sent twice at once
+        raise already from exc
     return claim
 
 
@@ -124,7 +151,12 @@ def claims_for(user: User | None) -> Any:
         return DuplicateClaim.objects.none()
     managed = Q(customer__owner__team__in=policy.managed_team_ids(user))
     scope = Q() if user.is_admin else managed | Q(requester=user)
-    return DuplicateClaim.objects.filter(scope).select_related("customer", "requester")
+    visible = Customer.objects.visible_to(user).filter(pk=OuterRef("customer"))
+    return (
+        DuplicateClaim.objects.filter(scope)
+        .select_related("customer", "requester")
+        .annotate(customer_visible=Exists(visible))
+    )
 
 
 def get_claim(actor: Actor, pk: Any) -> DuplicateClaim:
