@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connections
 from rest_framework.test import APIClient
 
 from crm.accounts.choices import Role
@@ -87,3 +90,29 @@ def api_client(user: User | None) -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def run_in_parallel(work: Callable[[int], Any], count: int) -> list[Any]:
+    """Run work(i) in `count` threads released together; collect results or exceptions.
+
+    Each thread has its own database connection (closed at the end), so the writes really
+    race; use with transactional tests.
+    """
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def runner(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results

@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from crm.core.errors import Duplicate
-from crm.core.testing import actor
+from crm.core.testing import actor, run_in_parallel
 from crm.customers import services
 from crm.customers.models import Customer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 USCC = "91110108551385082Q"
 THREADS = 50
-
-
-def run_in_parallel(work: Callable[[int], Any], count: int = THREADS) -> list[Any]:
-    """Run work(i) in `count` threads released together; collect results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_fifty_parallel_creates_sharing_one_uscc_give_one_customer(personas):
@@ -51,7 +26,7 @@ def test_fifty_parallel_creates_sharing_one_uscc_give_one_customer(personas):
             actor(alice, "api"), name=f"并发测试{i}号有限公司", uscc=USCC
         )
 
-    results = run_in_parallel(create)
+    results = run_in_parallel(create, THREADS)
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == {"Customer": 1, "Duplicate": THREADS - 1}, (connection.vendor, results)
     assert Customer.objects.filter(uscc=USCC).count() == 1
@@ -65,7 +40,7 @@ def test_fifty_parallel_creates_get_fifty_distinct_consecutive_numbers(personas)
     def create(i: int) -> str:
         return services.create_customer(actor(alice, "api"), name=f"编号测试{i}号有限公司").number
 
-    numbers = run_in_parallel(create)
+    numbers = run_in_parallel(create, THREADS)
     assert all(isinstance(n, str) for n in numbers), numbers
     day = timezone.localdate().strftime("%Y%m%d")
     assert sorted(numbers) == [f"CRM-{day}-{seq:03d}" for seq in range(1, THREADS + 1)]

@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from crm.contacts import services
 from crm.contacts.models import Contact
 from crm.core import testing
+from crm.core.testing import run_in_parallel
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 THREADS = 12
-
-
-def run_in_parallel(work: Callable[[int], Any], count: int = THREADS) -> list[Any]:
-    """Run work(i) in `count` threads released together; collect results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_parallel_first_contacts_give_one_primary(personas: Any, customer_of: Any) -> None:
@@ -48,7 +25,7 @@ def test_parallel_first_contacts_give_one_primary(personas: Any, customer_of: An
             testing.actor(personas.alice, "api"), customer=customer, name=f"联系人{i}"
         )
 
-    results = run_in_parallel(create)
+    results = run_in_parallel(create, THREADS)
 
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == {"Contact": THREADS}, (connection.vendor, results)
@@ -69,7 +46,7 @@ def test_parallel_promotions_leave_one_primary(personas: Any, customer_of: Any) 
             testing.actor(personas.alice, "api"), contacts[i], is_primary=True
         )
 
-    results = run_in_parallel(promote)
+    results = run_in_parallel(promote, THREADS)
 
     kinds = Counter(type(r).__name__ for r in results)
     assert kinds == {"Contact": THREADS}, (connection.vendor, results)
