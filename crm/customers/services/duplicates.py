@@ -139,7 +139,14 @@ def request_claim(actor: Actor, *, claim_token: str, note: str = "") -> Duplicat
             claim = DuplicateClaim.objects.create(
                 customer=customer, requester=actor.user, note=note.strip()[:1000]
             )
-            audit.record(actor, "customer.claim_request", claim, customer=customer, reason=note)
+            audit.record(
+                actor,
+                "customer.claim_request",
+                claim,
+                customer=customer,
+                reason=note,
+                changes={"status": {"before": None, "after": ClaimStatus.OPEN}},
+            )
     except IntegrityError as exc:  # the same request sent twice at once
         raise already from exc
     return claim

@@ -1,0 +1,172 @@
+"""Every service write appends its audit row: actor, source, object, changes, same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import RequestFactory
+
+from crm.accounts import services as accounts
+from crm.audit.models import AuditEvent
+from crm.contacts import services as contacts
+from crm.core.testing import PASSWORD, Personas, actor
+from crm.customers import services as customers
+from crm.customers.models import Customer, Industry, Source
+
+pytestmark = pytest.mark.django_db
+Write = Callable[[], Any]
+
+
+def _customer(p: Personas) -> Customer:
+    return customers.create_customer(
+        actor(p.admin),
+        name="杭州审计测试有限公司",
+        owner=p.alice,
+        contacts=[{"name": "王五", "mobile": "13812345678"}],
+    )
+
+
+def _claim_request(p: Personas) -> Write:
+    _customer(p)
+    token = customers.check_duplicate(actor(p.dave), name="杭州审计测试")["claim_token"]
+    return lambda: customers.request_claim(actor(p.dave), claim_token=token)
+
+
+def _token(p: Personas) -> Any:
+    request = RequestFactory().post("/")
+    return accounts.issue_token(
+        actor(p.alice), username="alice", password=PASSWORD, request=request
+    )[0]
+
+
+def _with_customer(write: Callable[[Personas, Customer], Any]) -> Callable[[Personas], Write]:
+    def setup(p: Personas) -> Write:
+        customer = _customer(p)
+        return lambda: write(p, customer)
+
+    return setup
+
+
+def _plain(write: Callable[[Personas], Any]) -> Callable[[Personas], Write]:
+    return lambda p: lambda: write(p)
+
+
+def _reveal(p: Personas) -> Write:
+    p.alice.grant_sensitive = True
+    p.alice.save()
+    contact = _customer(p).contacts.get()
+    return lambda: contacts.reveal(actor(p.alice), contact, field="id_number", reason="核对")
+
+
+def _collaborator_remove(p: Personas) -> Write:
+    customer = customers.add_collaborator(actor(p.alice), _customer(p), user=p.bob)
+    return lambda: customers.remove_collaborator(actor(p.alice), customer, user=p.bob)
+
+
+def _claim_resolve(p: Personas) -> Write:
+    claim = _claim_request(p)()
+    return lambda: customers.resolve_claim(actor(p.carol), claim, approve=False)
+
+
+def _token_revoke(p: Personas) -> Write:
+    token = _token(p)
+    return lambda: accounts.revoke_token(actor(p.alice), token)
+
+
+# action -> setup(personas) that prepares what the write needs and returns the write itself
+WRITES: dict[str, Callable[[Personas], Write]] = {
+    "customer.create": _plain(
+        lambda p: customers.create_customer(actor(p.alice), name="宁波测试有限公司")
+    ),
+    "customer.update": _with_customer(
+        lambda p, c: customers.update_customer(actor(p.alice), c, notes="新备注")
+    ),
+    "customer.stage": _with_customer(
+        lambda p, c: customers.change_stage(actor(p.alice), c, stage="intent", reason="需求明确")
+    ),
+    "customer.transfer": _with_customer(
+        lambda p, c: customers.transfer_owner(actor(p.carol), c, owner=p.bob, reason="调整")
+    ),
+    "customer.collaborator_add": _with_customer(
+        lambda p, c: customers.add_collaborator(actor(p.alice), c, user=p.bob)
+    ),
+    "customer.collaborator_remove": _collaborator_remove,
+    "customer.address": _with_customer(
+        lambda p, c: customers.add_address(actor(p.alice), c, kind="hq", detail="西湖区1号")
+    ),
+    "customer.claim_request": _claim_request,
+    "customer.claim_resolve": _claim_resolve,
+    "contact.create": _with_customer(
+        lambda p, c: contacts.create_contact(actor(p.alice), customer=c, name="李四")
+    ),
+    "contact.update": _with_customer(
+        lambda p, c: contacts.update_contact(actor(p.alice), c.contacts.get(), title="总监")
+    ),
+    "contact.delete": _with_customer(
+        lambda p, c: contacts.delete_contact(actor(p.alice), c.contacts.get())
+    ),
+    "contact.reveal": _reveal,
+    "user.create": _plain(
+        lambda p: accounts.create_user(
+            actor(p.admin), username="newbie", password="Newbie-pass-2026", role="sales"
+        )
+    ),
+    "user.update": _plain(lambda p: accounts.update_user(actor(p.admin), p.bob, role="service")),
+    "user.change_password": _plain(
+        lambda p: accounts.change_password(
+            actor(p.alice), old_password=PASSWORD, new_password="Another-pass-2026"
+        )
+    ),
+    "team.create": _plain(lambda p: accounts.create_team(actor(p.admin), name="西南销售部")),
+    "team.update": _plain(lambda p: accounts.update_team(actor(p.admin), p.team_b, manager=p.dave)),
+    "token.issue": _plain(_token),
+    "token.revoke": _token_revoke,
+    "settings.number_rule": _plain(
+        lambda p: customers.set_number_pattern(actor(p.admin), pattern="{IND}{YYYY}{SEQ:3}")
+    ),
+    "settings.custom_field": _plain(
+        lambda p: customers.save_custom_field(
+            actor(p.admin), key="score", label="评分", type="integer"
+        )
+    ),
+    "settings.source": _plain(lambda p: customers.save_source(actor(p.admin), name="抖音")),
+    "settings.industry_code": _plain(
+        lambda p: customers.save_industry_code(
+            actor(p.admin), Industry.objects.get(code="I"), short_code="TECH"
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("action", list(WRITES))
+def test_each_write_appends_its_audit_row(personas: Personas, action: str) -> None:
+    write = WRITES[action](personas)
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    write()
+    new = list(AuditEvent.objects.filter(id__gt=last).order_by("id"))
+    assert [e.action for e in new] == [action]
+    event = new[0]
+    assert event.source == "web"
+    assert event.actor is not None
+    assert event.object_type and event.object_id
+    if action not in {"contact.reveal", "token.revoke"}:
+        assert event.changes, action
+
+
+def test_every_audited_action_is_covered_and_has_a_chinese_label() -> None:
+    from crm.audit.labels import ACTIONS
+
+    assert set(WRITES) | {"user.create_first_admin"} == set(ACTIONS)
+
+
+def test_a_refused_write_leaves_no_audit_row(personas: Personas) -> None:
+    customer = _customer(personas)
+    count = AuditEvent.objects.count()
+    with pytest.raises(Exception):  # noqa: B017 - any refusal; the point is what is left
+        customers.change_stage(actor(personas.alice), customer, stage="lost", reason="x")
+    with pytest.raises(Exception):  # noqa: B017
+        customers.update_customer(actor(personas.dave), customer, notes="越权")
+    assert AuditEvent.objects.count() == count
+    assert Source.objects.filter(name="抖音").count() == 0
