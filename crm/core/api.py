@@ -45,6 +45,15 @@ def request_user(request: Request) -> User | None:
     return cast("User", user) if user and user.is_authenticated else None
 
 
+def validated(
+    serializer_class: Any, data: Any, partial: bool = False, **context: Any
+) -> dict[str, Any]:
+    """Parse a request body with an input serializer; a 400 with field messages if invalid."""
+    serializer = serializer_class(data=data, partial=partial, context=context)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 def api_actor(request: Request) -> Actor:
     return Actor(user=request_user(request), source="api")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from typing import Any
 
 # --- names and masking ---
 
@@ -114,3 +115,16 @@ def mask_tail(value: str, keep: int = 4) -> str:
     text = (value or "").strip()
     keep = max(0, min(keep, len(text)))
     return "*" * (len(text) - keep) + text[len(text) - keep :]
+
+
+# A contact's personal fields (DOMAIN §2) and how each is masked for viewers without the grant.
+PERSONAL_MASKS = {"mobile": mask_mobile, "email": mask_email, "emergency_phone": mask_mobile}
+
+
+def mask_personal(values: dict[str, Any]) -> dict[str, Any]:
+    """The same mapping with every personal field's text masked (other keys untouched)."""
+    masked = dict(values)
+    for field, mask in PERSONAL_MASKS.items():
+        if isinstance(masked.get(field), str):
+            masked[field] = mask(masked[field])
+    return masked

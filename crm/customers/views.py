@@ -7,7 +7,7 @@ from django.shortcuts import render
 from crm.accounts import policy
 from crm.audit import labels
 from crm.audit.api.serializers import mask_changes
-from crm.customers.rules import mask_email, mask_mobile
+from crm.customers.rules import mask_personal
 
 from . import selectors
 
@@ -36,14 +36,10 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     before = selectors.cursor_param(request.GET, "before")
     events, next_cursor = selectors.timeline_page(customer, before)
     full = policy.can_see_personal(user, customer)  # type: ignore[arg-type]
-    contacts = [
-        {
-            "obj": c,
-            "mobile": c.mobile if full else mask_mobile(c.mobile),
-            "email": c.email if full else mask_email(c.email),
-        }
-        for c in customer.contacts.all()
-    ]
+    contacts = []
+    for contact in customer.contacts.all():
+        personal = {"mobile": contact.mobile, "email": contact.email}
+        contacts.append({"obj": contact, **(personal if full else mask_personal(personal))})
     for event in events:
         event.label = labels.action_label(event.action)  # type: ignore[attr-defined]
         shown = event.changes if full else mask_changes(event.changes)

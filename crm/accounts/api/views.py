@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from crm.accounts import services
 from crm.accounts.models import ApiToken, Team, User
-from crm.core.api import api_actor
+from crm.core.api import api_actor, validated
 from crm.core.errors import NotFound, ValidationError
 
 from . import serializers as s
@@ -35,11 +35,8 @@ class TokenView(APIView):
         request=s.TokenRequestSerializer, responses={200: s.TokenResponseSerializer}, auth=[]
     )
     def post(self, request: Request) -> Response:
-        serializer = s.TokenRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        token, raw = services.issue_token(
-            api_actor(request), request=request._request, **serializer.validated_data
-        )
+        body = validated(s.TokenRequestSerializer, request.data)
+        token, raw = services.issue_token(api_actor(request), request=request._request, **body)
         return Response({"token": raw, "expires_at": token.expires_at})
 
 
@@ -50,12 +47,6 @@ class TokenRevokeView(APIView):
             raise ValidationError("只能注销通过令牌认证的请求所用的令牌")
         services.revoke_token(api_actor(request), request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _validated(serializer_class: Any, data: Any, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -88,7 +79,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=s.UserWriteSerializer, responses={201: s.UserSerializer})
     def create(self, request: Request) -> Response:
-        data = _validated(s.UserWriteSerializer, request.data)
+        data = validated(s.UserWriteSerializer, request.data)
         data.pop("reason", None)
         if "username" not in data or "password" not in data:
             raise ValidationError({"username": "新建用户需要用户名和初始密码"})
@@ -101,7 +92,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=s.UserWriteSerializer, responses={200: s.UserSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         user = self.get_object()
-        data = _validated(s.UserWriteSerializer, request.data, partial=True)
+        data = validated(s.UserWriteSerializer, request.data, partial=True)
         if "password" in data:
             raise ValidationError({"password": "请通过修改密码功能设置密码"})
         user = services.update_user(api_actor(request), user, **data)
@@ -132,7 +123,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=s.TeamWriteSerializer, responses={201: s.TeamSerializer})
     def create(self, request: Request) -> Response:
-        data = _validated(s.TeamWriteSerializer, request.data)
+        data = validated(s.TeamWriteSerializer, request.data)
         if "name" not in data:
             raise ValidationError({"name": "请填写团队名称"})
         team = services.create_team(api_actor(request), **data)
@@ -143,6 +134,6 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         team = services.update_team(
             api_actor(request),
             self.get_object(),
-            **_validated(s.TeamWriteSerializer, request.data, True),
+            **validated(s.TeamWriteSerializer, request.data, True),
         )
         return Response(s.TeamSerializer(team).data)

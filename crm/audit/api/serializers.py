@@ -5,18 +5,17 @@ from typing import Any
 from rest_framework import serializers
 
 from crm.audit.models import AuditEvent, SensitiveAccess
-from crm.customers.rules import mask_email, mask_mobile
-
-PERSONAL_MASKS = {"mobile": mask_mobile, "email": mask_email, "emergency_phone": mask_mobile}
+from crm.customers.rules import PERSONAL_MASKS, mask_personal
 
 
 def mask_changes(changes: dict[str, Any]) -> dict[str, Any]:
     """Before/after values of personal fields, masked for viewers without the full view."""
     masked = dict(changes)
-    for field, mask in PERSONAL_MASKS.items():
-        if isinstance(masked.get(field), dict):
+    for field in PERSONAL_MASKS:
+        change = masked.get(field)
+        if isinstance(change, dict):
             masked[field] = {
-                k: mask(v) if isinstance(v, str) else v for k, v in masked[field].items()
+                side: mask_personal({field: value})[field] for side, value in change.items()
             }
     return masked
 

@@ -8,7 +8,7 @@ from crm.accounts import policy
 from crm.contacts.choices import SENSITIVE_FIELDS
 from crm.contacts.models import Contact
 from crm.contacts.services import EDITABLE_FIELDS
-from crm.customers.rules import mask_email, mask_mobile, mask_tail
+from crm.customers.rules import mask_personal, mask_tail
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -52,9 +52,7 @@ class ContactSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: Contact) -> dict[str, Any]:
         data = super().to_representation(instance)
         if not self._personal_full(instance):
-            data["mobile"] = mask_mobile(data["mobile"])
-            data["email"] = mask_email(data["email"])
-            data["emergency_phone"] = mask_mobile(data["emergency_phone"])
+            data = mask_personal(data)
         return data
 
 

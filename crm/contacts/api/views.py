@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from crm.contacts import services
 from crm.contacts.filters import ContactFilter
 from crm.contacts.models import Contact
-from crm.core.api import api_actor, etag_for, expected_version
+from crm.core.api import api_actor, etag_for, expected_version, validated
 from crm.customers import services as customer_services
 
 from . import serializers as s
@@ -39,9 +39,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         }.get(self.action, s.ContactSerializer)
 
     def _validated(self, serializer_class: Any, partial: bool = False) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return validated(serializer_class, self.request.data, partial)
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         contact = self.get_queryset().get(pk=pk)

@@ -15,7 +15,14 @@ from rest_framework.response import Response
 from crm.accounts import policy
 from crm.audit.api.serializers import AuditEventSerializer
 from crm.audit.selectors import customer_timeline
-from crm.core.api import CursorPagination, api_actor, etag_for, expected_version, request_user
+from crm.core.api import (
+    CursorPagination,
+    api_actor,
+    etag_for,
+    expected_version,
+    request_user,
+    validated,
+)
 from crm.customers import services
 from crm.customers.filters import CustomerFilter
 from crm.customers.models import (
@@ -114,11 +121,9 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(customer.pk)
 
     def _validated(self, serializer_class: Any, partial: bool = False) -> dict[str, Any]:
-        serializer = serializer_class(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        return validated(
+            serializer_class, self.request.data, partial, **self.get_serializer_context()
         )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     @extend_schema(request=s.StageChangeSerializer, responses={200: s.CustomerSerializer})
     @action(detail=True, methods=["post"])
@@ -209,9 +214,8 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=s.ClaimCreateSerializer, responses={201: s.ClaimSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.ClaimCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        claim = services.request_claim(api_actor(request), **serializer.validated_data)
+        body = validated(s.ClaimCreateSerializer, request.data)
+        claim = services.request_claim(api_actor(request), **body)
         claim = services.get_claim(api_actor(request), claim.pk)
         return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
@@ -219,9 +223,8 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         claim = services.get_claim(api_actor(request), pk)
-        serializer = s.ClaimResolveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        claim = services.resolve_claim(api_actor(request), claim, **serializer.validated_data)
+        body = validated(s.ClaimResolveSerializer, request.data)
+        claim = services.resolve_claim(api_actor(request), claim, **body)
         claim = services.get_claim(api_actor(request), claim.pk)
         return Response(s.ClaimSerializer(claim).data)
 
@@ -246,11 +249,8 @@ class IndustryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=s.IndustryCodeSerializer, responses={200: s.IndustrySerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
-        serializer = s.IndustryCodeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        industry = services.save_industry_code(
-            api_actor(request), self.get_object(), **serializer.validated_data
-        )
+        body = validated(s.IndustryCodeSerializer, request.data)
+        industry = services.save_industry_code(api_actor(request), self.get_object(), **body)
         return Response(s.IndustrySerializer(industry).data)
 
 
@@ -282,9 +282,7 @@ class SettingsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self.get_serializer_class()(obj).data)
 
     def _validated(self, partial: bool) -> dict[str, Any]:
-        serializer = self.get_serializer_class()(data=self.request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return validated(self.get_serializer_class(), self.request.data, partial)
 
 
 class SourceViewSet(SettingsViewSet):
@@ -322,7 +320,6 @@ class NumberRuleViewSet(viewsets.ViewSet):
 
     @extend_schema(request=s.NumberRuleSerializer, responses={200: s.NumberRuleSerializer})
     def create(self, request: Request) -> Response:
-        serializer = s.NumberRuleSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        rule = services.set_number_pattern(api_actor(request), **serializer.validated_data)
+        body = validated(s.NumberRuleSerializer, request.data)
+        rule = services.set_number_pattern(api_actor(request), **body)
         return Response(s.NumberRuleSerializer(rule).data)
