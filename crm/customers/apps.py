@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
     name = "crm.customers"
     label = "customers"
     verbose_name = "客户档案"
+
+    def ready(self) -> None:
+        from crm.core.navigation import NavItem, register
+
+        register(NavItem("customers", _("客户列表"), "customers:list", order=10))

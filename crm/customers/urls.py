@@ -1,10 +1,17 @@
 from django.urls import path
 
-from . import views
+from .views import actions, archive, edit, search
 
 app_name = "customers"
 
 urlpatterns = [
-    path("", views.customer_list, name="list"),
-    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("", archive.customer_list, name="list"),
+    path("search/", search.typeahead, name="search"),
+    path("bulk/", actions.bulk, name="bulk"),
+    path("<int:pk>/", archive.customer_detail, name="detail"),
+    path("<int:pk>/stage/", actions.stage, name="stage"),
+    path("<int:pk>/transfer/", actions.transfer, name="transfer"),
+    path("<int:pk>/collaborators/", actions.collaborators, name="collaborators"),
+    path("<int:pk>/contacts/<int:contact_id>/reveal/", actions.reveal, name="reveal"),
+    *edit.urlpatterns,
 ]

@@ -9,7 +9,7 @@ from crm.audit import labels
 from crm.audit.api.serializers import mask_changes
 from crm.customers.rules import mask_personal
 
-from . import selectors
+from .. import selectors
 
 
 @login_required
