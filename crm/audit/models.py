@@ -81,7 +81,7 @@ class AuditEvent(AppendOnlyModel):
 
 
 class SensitiveAccess(AppendOnlyModel):
-    """One row per reveal of an encrypted field (ID number, bank account)."""
+    """One row per reveal of a protected field (ID number, bank account, full mobile, email)."""
 
     at = models.DateTimeField("时间", default=timezone.now)
     actor = models.ForeignKey(

@@ -23,8 +23,10 @@ from crm.core.validators import (
 )
 from crm.customers.models import Customer
 
-from .choices import SENSITIVE_FIELDS
+from .choices import PERSONAL_FIELDS, SENSITIVE_FIELDS
 from .models import Contact
+
+REVEALABLE_FIELDS = {**SENSITIVE_FIELDS, **PERSONAL_FIELDS}
 
 EDITABLE_FIELDS = (
     "name",
@@ -224,12 +226,19 @@ def delete_contact(actor: Actor, contact: Contact, *, reason: str = "") -> None:
 
 
 def reveal(actor: Actor, contact: Contact, *, field: str, reason: str = "") -> str:
-    """The clear value of an encrypted field, for holders of the grant; every reveal is logged."""
-    if field not in SENSITIVE_FIELDS:
-        raise ValidationError({"field": f"只能查看: {', '.join(SENSITIVE_FIELDS)}"})
+    """The clear value of a masked field; every reveal is logged (PIPL access log + timeline).
+
+    ID number and bank account need the sensitive grant; mobile and email need what seeing them
+    in full needs (policy.can_see_personal): pages mask them until the user asks.
+    """
+    if field not in REVEALABLE_FIELDS:
+        raise ValidationError({"field": f"只能查看: {', '.join(REVEALABLE_FIELDS)}"})
     contact = get_visible(actor, contact.pk)
-    if not policy.can_reveal_sensitive(actor.user):
-        raise PermissionDenied("您没有查看敏感信息的授权")
+    if field in SENSITIVE_FIELDS:
+        if not policy.can_reveal_sensitive(actor.user):
+            raise PermissionDenied("您没有查看敏感信息的授权")
+    elif not policy.can_see_personal(actor.user, contact.customer):
+        raise PermissionDenied("您没有查看完整联系方式的授权,请联系管理员开通")
     with transaction.atomic():
         audit.record_sensitive_access(
             actor, contact=contact, customer=contact.customer, field=field, reason=reason.strip()
@@ -239,7 +248,7 @@ def reveal(actor: Actor, contact: Contact, *, field: str, reason: str = "") -> s
             "contact.reveal",
             contact,
             customer=contact.customer,
-            changes={"field": {"before": None, "after": SENSITIVE_FIELDS[field]}},
+            changes={"field": {"before": None, "after": REVEALABLE_FIELDS[field]}},
             reason=reason.strip(),
         )
     return str(getattr(contact, field))

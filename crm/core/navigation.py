@@ -43,7 +43,8 @@ def items_for(request: HttpRequest) -> list[dict[str, Any]]:
         url = reverse(item.url_name)
         shown.append({"key": item.key, "label": item.label, "url": url, "active": False})
     # the longest matching prefix is the active entry (so /customers/new/ is not "客户列表")
-    best = max((e for e in shown if path.startswith(e["url"])), key=lambda e: len(e["url"]), default=None)
+    matching = [e for e in shown if path.startswith(e["url"])]
+    best = max(matching, key=lambda e: len(e["url"]), default=None)
     if best is not None:
         best["active"] = True
     return shown

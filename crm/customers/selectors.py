@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
 from crm.accounts.models import User
 from crm.audit.models import AuditEvent
@@ -18,26 +22,129 @@ from .models import Customer
 PAGE = 50
 
 
-def customer_list(user: User, params: Any) -> tuple[list[Customer], int | None, Any]:
-    """One keyset page of the filtered list (newest first) and the cursor of the next page."""
+# Sortable columns of the list page: URL name -> model path (the id breaks ties).
+SORTS: dict[str, str] = {
+    "number": "number",
+    "name": "name_key",
+    "industry": "industry_id",
+    "region": "region_id",
+    "level": "level",
+    "stage": "stage",
+    "status": "status",
+    "owner": "owner__full_name",
+    "last_contacted": "last_contacted_at",
+    "created": "created_at",
+    "id": "id",
+}
+DEFAULT_SORT = "-id"
+COUNT_CAP = 1000  # the list says "1000+" beyond this instead of counting every row
+
+
+@dataclass
+class ListPage:
+    rows: list[Customer]
+    filterset: Any
+    sort: str
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    count: int = 0  # capped at COUNT_CAP + 1
+    capped: bool = False
+
+
+def parse_sort(value: str) -> str:
+    """A sort from the URL (`name`, `-last_contacted`); anything unknown means the default."""
+    return value if value.lstrip("-") in SORTS else DEFAULT_SORT
+
+
+def _encode(value: Any, pk: int) -> str:
+    if isinstance(value, datetime):
+        value = {"t": value.isoformat()}
+    raw = json.dumps([value, pk], ensure_ascii=False, default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[Any, int] | None:
+    """The (sort value, id) a cursor carries, or None for anything malformed."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        if isinstance(value, dict):
+            value = datetime.fromisoformat(value["t"])
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
+            return None
+        if value is not None and not isinstance(value, str | int | datetime):
+            return None
+        return value, pk
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        return None
+
+
+def _keyset(path: str, descending: bool, value: Any, pk: int, backwards: bool = False) -> Q:
+    """Rows after (or, backwards, before) the cursor (value, pk) in the list's order:
+    `path` ascending or descending with nulls last, then id in the same direction."""
+    beyond = "lt" if descending != backwards else "gt"
+    null, same_id = Q(**{f"{path}__isnull": True}), Q(**{f"id__{beyond}": pk})
+    if backwards:
+        if value is None:  # before a trailing null: every non-null row, and earlier nulls
+            return ~null | (null & same_id)
+        return Q(**{f"{path}__{beyond}": value}) | Q(**{path: value, f"id__{beyond}": pk})
+    if value is None:  # already among the trailing nulls
+        return null & same_id
+    return Q(**{f"{path}__{beyond}": value}) | Q(**{path: value, f"id__{beyond}": pk}) | null
+
+
+def customer_list(user: User, params: Any) -> ListPage:
+    """One keyset page of the filtered, sorted list, with cursors both ways and a capped count."""
     from .filters import CustomerFilter
 
     base = Customer.objects.visible_to(user).with_list_data().prefetch_related("tags")
     filterset = CustomerFilter(params, queryset=base)
     filterset.user = user  # the viewer: full phone numbers match only where they see them
-    qs = base.none()
-    if filterset.is_valid():
-        try:
-            qs = filterset.qs.order_by("-id")
-        except ValidationError as exc:
-            filterset.form.add_error(None, exc.messages)
-            qs = base.none()
-    after = cursor_param(params, "after")
+    sort = parse_sort(params.get("sort", ""))
+    page = ListPage(rows=[], filterset=filterset, sort=sort)
+    if not filterset.is_valid():
+        return page
+    try:
+        qs = filterset.qs
+    except ValidationError as exc:
+        filterset.form.add_error(None, exc.messages)
+        return page
+    descending, path = sort.startswith("-"), SORTS[sort.lstrip("-")]
+    qs = qs.annotate(_sort=F(path))
+    after = _decode(params.get("after", ""))
+    before = None if after else _decode(params.get("before", ""))
+    backwards = before is not None
     if after:
-        qs = qs.filter(id__lt=after)
+        qs = qs.filter(_keyset(path, descending, *after))
+    elif before:
+        qs = qs.filter(_keyset(path, descending, *before, backwards=True))
+    # backwards walks the reverse order from the cursor, then the page is flipped back;
+    # nulls stay last going forwards, so they come first going backwards
+    reverse = descending != backwards
+    nulls = {"nulls_first": True} if backwards else {"nulls_last": True}
+    qs = qs.order_by(
+        F(path).desc(**nulls) if reverse else F(path).asc(**nulls),
+        "-id" if reverse else "id",
+    )
     rows = list(qs[: PAGE + 1])
-    next_cursor = rows[PAGE - 1].pk if len(rows) > PAGE else None
-    return rows[:PAGE], next_cursor, filterset
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    if backwards:
+        rows.reverse()
+    page.rows = rows
+    if rows:
+        first, last = _encode(rows[0]._sort, rows[0].pk), _encode(rows[-1]._sort, rows[-1].pk)  # type: ignore[attr-defined]
+        if backwards:
+            page.prev_cursor, page.next_cursor = (first if more else None), last
+        else:
+            page.prev_cursor, page.next_cursor = (
+                (first if after else None),
+                (last if more else None),
+            )
+    paged = after is not None or backwards or more
+    page.count = filterset.qs.order_by()[: COUNT_CAP + 1].count() if paged else len(rows)
+    page.capped = page.count > COUNT_CAP
+    return page
 
 
 def cursor_param(params: Any, name: str) -> int | None:
@@ -61,3 +168,69 @@ def timeline_page(customer: Customer, before: int | None = None) -> tuple[list[A
         qs = qs.filter(id__lt=before)
     rows = list(qs[: PAGE + 1])
     return rows[:PAGE], (rows[PAGE - 1].pk if len(rows) > PAGE else None)
+
+
+def reference_choices() -> dict[str, Any]:
+    """Industry and region options for filters and pickers; reference data, cached for 10 min."""
+    from django.core.cache import cache
+
+    from .models import Industry, Region
+
+    def build() -> dict[str, Any]:
+        industries: dict[str, Any] = {}
+        for code, name, parent in Industry.objects.order_by("code").values_list(
+            "code", "name", "parent_id"
+        ):
+            if parent is None:
+                industries[code] = {"code": code, "name": name, "children": []}
+            elif parent in industries:
+                industries[parent]["children"].append((code, name))
+        provinces = list(
+            Region.objects.filter(parent__isnull=True).order_by("code").values_list("code", "name")
+        )
+        return {"industries": list(industries.values()), "provinces": provinces}
+
+    choices = cache.get_or_set("customers:reference-choices:v1", build, 600)
+    return cast("dict[str, Any]", choices)
+
+
+def filter_options(user: User) -> dict[str, Any]:
+    """What the list page's filter panel offers (a fixed number of small queries)."""
+    from crm.accounts.models import Team
+
+    from .models import CustomFieldDefinition, Source
+
+    return {
+        **reference_choices(),
+        "sources": list(Source.objects.order_by("position", "name").values_list("pk", "name")),
+        "owners": list(
+            User.objects.filter(is_active=True)
+            .order_by("team_id", "full_name", "username")
+            .values_list("pk", "full_name", "username")
+        ),
+        "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
+        "custom_fields": list(CustomFieldDefinition.objects.filter(is_active=True)),
+    }
+
+
+def custom_field_labels() -> dict[str, str]:
+    """Active custom fields' labels by key, in their display order."""
+    from .models import CustomFieldDefinition
+
+    return dict(
+        CustomFieldDefinition.objects.filter(is_active=True)
+        .order_by("position", "pk")
+        .values_list("key", "label")
+    )
+
+
+def assignable_owners(user: User) -> QuerySet[User]:
+    """Who `user` may make a customer's owner: any owner-role user for admins, else own teams."""
+    from crm.accounts import policy
+
+    from .services.archive import OWNER_ROLES
+
+    qs = User.objects.filter(is_active=True, role__in=OWNER_ROLES).order_by("full_name", "username")
+    if user.is_admin:
+        return qs
+    return qs.filter(team_id__in=policy.managed_team_ids(user))

@@ -83,6 +83,36 @@
     if (event.target === dialog()) document.getElementById("crm-dialog-body").replaceChildren();
   }, true);
 
+  // --- htmx answers that are not a fragment: a refusal or an expired session -------------
+  const notify = (text, kind) => {
+    const box = document.getElementById("messages");
+    if (!box) return;
+    const alert = document.createElement("div");
+    alert.className = `alert alert-${kind}`;
+    alert.setAttribute("role", "alert");
+    alert.textContent = text;
+    box.replaceChildren(alert);
+    alert.scrollIntoView({ block: "nearest" });
+  };
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.responseURL && new URL(xhr.responseURL).pathname === "/login/") {
+      event.detail.shouldSwap = false;
+      window.location.assign(xhr.responseURL); // the session ended: sign in again
+    }
+  });
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    const page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    const title = page.querySelector(".empty-title");
+    const advice = page.querySelector(".empty-subtitle");
+    const text = title ? `${title.textContent.trim()} ${advice ? advice.textContent.trim() : ""}` : `操作未完成(${xhr.status})`;
+    const d = dialog();
+    if (d && d.open) d.close();
+    notify(text, "danger");
+  });
+  document.addEventListener("htmx:sendError", () => notify("网络连接失败,操作未完成,请稍后重试", "danger"));
+
   // --- bulk selection on lists ---------------------------------------------------------------
   const syncBulk = (scope) => {
     const boxes = Array.from(scope.querySelectorAll("[data-row-select]"));

@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from crm.accounts import policy
-from crm.contacts.choices import SENSITIVE_FIELDS
+from crm.contacts.choices import PERSONAL_FIELDS, SENSITIVE_FIELDS
 from crm.contacts.models import Contact
 from crm.contacts.services import EDITABLE_FIELDS
 from crm.customers.rules import mask_personal, mask_tail
@@ -79,7 +79,10 @@ class ContactCreateSerializer(ContactWriteSerializer):
 
 
 class RevealSerializer(serializers.Serializer):
-    field = serializers.ChoiceField(choices=list(SENSITIVE_FIELDS.items()))
+    field = serializers.ChoiceField(
+        choices=[*SENSITIVE_FIELDS.items(), *PERSONAL_FIELDS.items()],
+        help_text="证件号码、银行账户需敏感信息授权;手机、邮箱需完整联系方式权限",
+    )
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 

@@ -281,11 +281,13 @@ def test_each_reveal_is_logged(granted_alice: Any, contact: Contact) -> None:
     assert SensitiveAccess.objects.count() == 3
 
 
-def test_reveal_of_a_non_sensitive_field_is_refused(granted_alice: Any, contact: Contact) -> None:
+def test_reveal_of_an_unmasked_field_is_refused(granted_alice: Any, contact: Contact) -> None:
     with pytest.raises(ValidationError) as excinfo:
-        services.reveal(testing.actor(granted_alice), contact, field="mobile")
+        services.reveal(testing.actor(granted_alice), contact, field="title")
 
-    assert excinfo.value.message_dict == {"field": ["只能查看: id_number, bank_account"]}
+    assert excinfo.value.message_dict == {
+        "field": ["只能查看: id_number, bank_account, mobile, email"]
+    }
     assert SensitiveAccess.objects.count() == 0
 
 

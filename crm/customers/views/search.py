@@ -26,7 +26,7 @@ def typeahead(request: HttpRequest) -> HttpResponse:
         customers = list(
             Customer.objects.visible_to(user)  # type: ignore[arg-type]
             .search(q, user=user)  # type: ignore[arg-type]
-            .only("pk", "name", "number", "stage")
+            .only("id", "name", "number", "stage")
             .order_by("-id")[:LIMIT]
         )
         found = ContactFilter(
@@ -35,7 +35,7 @@ def typeahead(request: HttpRequest) -> HttpResponse:
         )
         found.user = user  # type: ignore[attr-defined]
         contacts = list(
-            found.qs.only("pk", "name", "title", "customer__pk", "customer__name").order_by("-id")[
+            found.qs.only("id", "name", "title", "customer__id", "customer__name").order_by("-id")[
                 :LIMIT
             ]
         )
