@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "crm.audit",
     "crm.customers",
     "crm.contacts",
+    "crm.configuration",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,9 @@ SQLITE_OPTIONS = {
 }
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # a SQLite file elsewhere
+        DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     DATABASES = {
         "default": {

@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("crm.accounts.urls")),
     path("customers/", include("crm.customers.urls")),
+    path("settings/", include("crm.configuration.urls")),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -13,7 +13,7 @@ from crm.audit.models import AuditEvent
 from crm.contacts import services as contacts
 from crm.core.testing import PASSWORD, Personas, actor
 from crm.customers import services as customers
-from crm.customers.models import Customer, Industry, Source
+from crm.customers.models import Customer, Industry, Source, Tag
 
 pytestmark = pytest.mark.django_db
 Write = Callable[[], Any]
@@ -68,6 +68,21 @@ def _collaborator_remove(p: Personas) -> Write:
 def _claim_resolve(p: Personas) -> Write:
     claim = _claim_request(p)()
     return lambda: customers.resolve_claim(actor(p.carol), claim, approve=False)
+
+
+def _with_tag(write: Callable[[Personas, Tag], Any]) -> Callable[[Personas], Write]:
+    def setup(p: Personas) -> Write:
+        tag = Tag.objects.create(name="重点")
+        return lambda: write(p, tag)
+
+    return setup
+
+
+def _tag_merge(p: Personas) -> Write:
+    customer = customers.create_customer(actor(p.alice), name="宁波标签测试有限公司", tags=["重点"])
+    into = Tag.objects.create(name="重点客户")
+    tag = customer.tags.get()
+    return lambda: customers.merge_tags(actor(p.admin), tag, into=into)
 
 
 def _token_revoke(p: Personas) -> Write:
@@ -137,6 +152,9 @@ WRITES: dict[str, Callable[[Personas], Write]] = {
             actor(p.admin), Industry.objects.get(code="I"), short_code="TECH"
         )
     ),
+    "tag.rename": _with_tag(lambda p, t: customers.rename_tag(actor(p.admin), t, name="重点客户")),
+    "tag.merge": _tag_merge,
+    "tag.delete": _with_tag(lambda p, t: customers.delete_tag(actor(p.admin), t)),
 }
 
 

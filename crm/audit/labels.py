@@ -35,6 +35,9 @@ ACTIONS = {
     "settings.custom_field": "修改自定义字段",
     "settings.source": "修改客户来源",
     "settings.industry_code": "修改行业编号简码",
+    "tag.rename": "重命名标签",
+    "tag.merge": "合并标签",
+    "tag.delete": "删除标签",
 }
 EXTRA_FIELDS = {
     "tags": "标签",
@@ -43,6 +46,8 @@ EXTRA_FIELDS = {
     "field": "字段",
     "token": "令牌",
     "password": "密码",
+    "customers": "使用客户数",
+    "merged_into": "合并到",
 }
 
 

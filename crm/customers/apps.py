@@ -11,3 +11,12 @@ class CustomersConfig(AppConfig):
         from crm.core.navigation import NavItem, register
 
         register(NavItem("customers", _("客户列表"), "customers:list", order=10))
+        register(
+            NavItem(
+                "customer_new",
+                _("新建客户"),
+                "customers:create",
+                capability="customer.create",
+                order=20,
+            )
+        )

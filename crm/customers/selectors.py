@@ -203,11 +203,12 @@ def filter_options(user: User) -> dict[str, Any]:
     return {
         **reference_choices(),
         "sources": list(Source.objects.order_by("position", "name").values_list("pk", "name")),
-        "owners": list(
-            User.objects.filter(is_active=True)
+        "owners": [
+            (pk, full_name or username)
+            for pk, full_name, username in User.objects.filter(is_active=True)
             .order_by("team_id", "full_name", "username")
             .values_list("pk", "full_name", "username")
-        ),
+        ],
         "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
         "custom_fields": list(CustomFieldDefinition.objects.filter(is_active=True)),
     }

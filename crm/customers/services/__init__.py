@@ -26,7 +26,14 @@ from .duplicates import (
     resolve_claim,
 )
 from .numbers import allocate_number, current_pattern, set_number_pattern
-from .settings import save_custom_field, save_industry_code, save_source
+from .settings import (
+    delete_tag,
+    merge_tags,
+    rename_tag,
+    save_custom_field,
+    save_industry_code,
+    save_source,
+)
 
 __all__ = [
     "AUDITED_FIELDS",
@@ -40,13 +47,16 @@ __all__ = [
     "claims_for",
     "create_customer",
     "current_pattern",
+    "delete_tag",
     "duplicate_hint",
     "find_duplicate",
     "get_claim",
     "get_editable",
     "get_visible",
+    "merge_tags",
     "remove_address",
     "remove_collaborator",
+    "rename_tag",
     "request_claim",
     "resolve_claim",
     "save_custom_field",

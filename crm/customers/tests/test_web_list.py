@@ -70,12 +70,14 @@ def test_paging_forward_then_back_visits_every_row_once_in_order(
         .values_list("pk", flat=True)
     )
 
-    forward, query = [], f"sort={sort}"
+    forward: list[list[int]] = []
+    backward: list[list[int]] = []
+    query: str | None = f"sort={sort}"
     while query is not None:
         html = get(client, f"/customers/?{query}")
         forward.append(shown(html))
         query = link(html, "next-page")
-    backward, query = [], link(html, "prev-page")
+    query = link(html, "prev-page")
     while query is not None:
         html = get(client, f"/customers/?{query}")
         backward.append(shown(html))

@@ -64,6 +64,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         k.startswith("cf_") and v for k, v in request.GET.items()
     )
     options = selectors.filter_options(user)  # type: ignore[arg-type]
+    can_assign = policy.has(user, "customer.transfer")  # type: ignore[arg-type]
+    options["assignees"] = (
+        [(u.pk, str(u)) for u in selectors.assignable_owners(user)] if can_assign else []  # type: ignore[arg-type]
+    )
     options["custom_fields"] = [
         {
             "key": d.key,
@@ -87,7 +91,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "more_open": more_open,
             "count_cap": selectors.COUNT_CAP,
             "can_tag": policy.has(user, "customer.create"),  # type: ignore[arg-type]
-            "can_assign": policy.has(user, "customer.transfer"),  # type: ignore[arg-type]
+            "can_assign": can_assign,
             "current_url": request.get_full_path(),
         },
     )

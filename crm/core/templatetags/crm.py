@@ -1,0 +1,52 @@
+"""Small template helpers that keep long pages fast (rendering in Python, escaped)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.simple_tag
+def options(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> SafeString:
+    """`<option>`s for (value, label) pairs, the selected value(s) marked; labels escaped.
+
+    A select of hundreds of users or industries costs one Python loop instead of a template
+    loop with a comparison per option.
+    """
+    if isinstance(selected, list | tuple | set):
+        chosen = {str(v) for v in selected}
+    else:
+        chosen = {str(selected)} if selected not in (None, "") else set()
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, SafeString(" selected") if str(v) in chosen else "", label) for v, label in choices),
+    )
+
+
+@register.simple_tag
+def option_groups(
+    groups: Iterable[dict[str, Any]], selected: Any = None, whole: str = ""
+) -> SafeString:
+    """Industry-style groups: each {code, name, children: [(code, name)]} as an <optgroup>,
+    the group itself first (labelled with `whole`, e.g. "(全部)"), then its children."""
+    chosen = str(selected or "")
+    parts = []
+    for group in groups:
+        entries = [(group["code"], f"{group['name']}{whole}")]
+        entries += [(code, f"{code} {name}") for code, name in group["children"]]
+        parts.append(
+            format_html(
+                '<optgroup label="{} {}">{}</optgroup>',
+                group["code"],
+                group["name"],
+                options(entries, chosen),
+            )
+        )
+    return SafeString("".join(parts))
