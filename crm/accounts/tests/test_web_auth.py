@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
@@ -327,7 +328,27 @@ def test_password_change_audit_row_hides_the_password(client: Any, personas: Any
 
 def test_sessions_last_eight_hours_and_slide_with_each_request() -> None:
     assert django_settings.SESSION_COOKIE_AGE == 8 * 3600
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert django_settings.SESSION_SAVE_EVERY_REQUEST is False  # slid by our middleware
+    assert django_settings.SESSION_REFRESH_SECONDS == 300
+
+
+def test_active_session_is_not_written_on_every_request(
+    client: Any, personas: Any, monkeypatch: Any, django_assert_num_queries: Any
+) -> None:
+    login_post(client, "alice", testing.PASSWORD)
+    key = client.session.session_key
+    expiry = Session.objects.get(session_key=key).expire_date
+
+    with monkeypatch.context() as patch:
+        travel(patch, datetime.timedelta(minutes=4))
+        assert client.get("/customers/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == expiry
+
+    travel(monkeypatch, datetime.timedelta(minutes=6))
+    assert client.get("/customers/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date >= expiry + datetime.timedelta(
+        minutes=5
+    )
 
 
 def travel(monkeypatch: Any, delta: datetime.timedelta) -> None:

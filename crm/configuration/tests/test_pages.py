@@ -799,9 +799,9 @@ def test_odd_query_strings_never_fail(admin: Client, tagged: Any, url: str) -> N
 
 # --- query counts (fixed, whatever the number of rows) ----------------------------------------
 
-# Every signed-in request costs 5: session, user, and the sliding session's save (savepoint,
-# update, release). Then each page's own queries, independent of the number of rows.
-BASE = 5
+# Every signed-in request costs 2: session and user (the session is re-saved at most every
+# five minutes). Then each page's own queries, independent of the number of rows.
+BASE = 2
 LIST_QUERIES = {
     "/settings/": BASE,
     "/settings/teams/": BASE + 1,  # teams with manager and member count

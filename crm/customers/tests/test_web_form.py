@@ -28,9 +28,9 @@ pytestmark = pytest.mark.django_db
 USCC = "91440300708461136T"
 OTHER_USCC = "91310000MA1FL1234Q"
 HX = {"HX-Request": "true"}
-# Every signed-in request: the session read and its sliding-expiry save (savepoint, update,
-# release), and the user.
-BASE = 5
+# Every signed-in request: the session read and the user (the session is re-saved at most
+# every five minutes, not on every request).
+BASE = 2
 
 
 def signed_in(user: Any) -> Client:
