@@ -12,7 +12,7 @@ VENV := .venv/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/crm_ci_$(shell echo $$$$)
 PG_URL := $(PG_URL)
 
-.PHONY: run test test-sqlite test-postgres lint setup env static migrate demo clean
+.PHONY: run test test-sqlite test-postgres lint setup env static migrate demo clean messages
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -58,6 +58,13 @@ test-postgres: env static
 	echo "== PostgreSQL =="; DATABASE_URL=$(PG_URL) $(VENV)/pytest -n 2 --dist loadfile
 
 test: lint test-sqlite test-postgres
+
+# Refresh locale/en/LC_MESSAGES/django.po from templates and Python, then compile the .mo
+# (both are committed: a machine without GNU gettext still gets English). Needs gettext.
+I18N_IGNORE := --ignore=.venv --ignore=.tools --ignore=node_modules --ignore=static --ignore=var --ignore=tests
+messages: env
+	$(VENV)/crm makemessages -l en $(I18N_IGNORE)
+	$(VENV)/crm compilemessages -l en $(I18N_IGNORE)
 
 demo: setup
 	$(VENV)/crm demo --customers 200 --seed 1

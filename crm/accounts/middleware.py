@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from .models import User
 
