@@ -1,11 +1,12 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DecisionRole(models.TextChoices):
-    DECISION_MAKER = "decision_maker", "决策人"
-    INFLUENCER = "influencer", "影响者"
-    USER = "user", "使用者"
-    OTHER = "other", "其他"
+    DECISION_MAKER = "decision_maker", _("决策人")
+    INFLUENCER = "influencer", _("影响者")
+    USER = "user", _("使用者")
+    OTHER = "other", _("其他")
 
 
 SENSITIVE_FIELDS = {"id_number": "证件号码", "bank_account": "银行账户"}

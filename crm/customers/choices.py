@@ -1,73 +1,74 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    ENTERPRISE = "enterprise", "企业"
-    INDIVIDUAL = "individual", "个人"
+    ENTERPRISE = "enterprise", _("企业")
+    INDIVIDUAL = "individual", _("个人")
 
 
 class Level(models.TextChoices):
-    A = "A", "A类 战略客户"
-    B = "B", "B类 重点客户"
-    C = "C", "C类 普通客户"
+    A = "A", _("A类 战略客户")
+    B = "B", _("B类 重点客户")
+    C = "C", _("C类 普通客户")
 
 
 class Stage(models.TextChoices):
-    POTENTIAL = "potential", "潜在客户"
-    INTENT = "intent", "意向客户"
-    COOPERATING = "cooperating", "合作中"
-    DORMANT = "dormant", "沉睡客户"
-    LOST = "lost", "流失客户"
+    POTENTIAL = "potential", _("潜在客户")
+    INTENT = "intent", _("意向客户")
+    COOPERATING = "cooperating", _("合作中")
+    DORMANT = "dormant", _("沉睡客户")
+    LOST = "lost", _("流失客户")
 
 
 class Status(models.TextChoices):
-    NORMAL = "normal", "正常"
-    TO_FOLLOW = "to_follow", "待跟进"
-    NEEDS_UPGRADE = "needs_upgrade", "需升级"
-    LOST = "lost", "流失"
+    NORMAL = "normal", _("正常")
+    TO_FOLLOW = "to_follow", _("待跟进")
+    NEEDS_UPGRADE = "needs_upgrade", _("需升级")
+    LOST = "lost", _("流失")
 
 
 class Intent(models.TextChoices):
-    HIGH = "high", "高意向"
-    MEDIUM = "medium", "中意向"
-    LOW = "low", "低意向"
+    HIGH = "high", _("高意向")
+    MEDIUM = "medium", _("中意向")
+    LOW = "low", _("低意向")
 
 
 class Headcount(models.TextChoices):
-    MICRO = "lt20", "20人以下"
-    SMALL = "20_99", "20-99人"
-    MEDIUM = "100_299", "100-299人"
-    LARGE = "300_999", "300-999人"
-    XLARGE = "gte1000", "1000人以上"
+    MICRO = "lt20", _("20人以下")
+    SMALL = "20_99", _("20-99人")
+    MEDIUM = "100_299", _("100-299人")
+    LARGE = "300_999", _("300-999人")
+    XLARGE = "gte1000", _("1000人以上")
 
 
 class Channel(models.TextChoices):
-    PHONE = "phone", "电话"
-    VISIT = "visit", "拜访"
-    EMAIL = "email", "邮件"
-    MEETING = "meeting", "会议"
-    WECHAT = "wechat", "微信"
-    VIDEO = "video", "视频"
+    PHONE = "phone", _("电话")
+    VISIT = "visit", _("拜访")
+    EMAIL = "email", _("邮件")
+    MEETING = "meeting", _("会议")
+    WECHAT = "wechat", _("微信")
+    VIDEO = "video", _("视频")
 
 
 class AddressKind(models.TextChoices):
-    HQ = "hq", "总部地址"
-    BRANCH = "branch", "分支机构地址"
+    HQ = "hq", _("总部地址")
+    BRANCH = "branch", _("分支机构地址")
 
 
 class CustomFieldType(models.TextChoices):
-    TEXT = "text", "文本"
-    INTEGER = "integer", "整数"
-    DECIMAL = "decimal", "小数"
-    DATE = "date", "日期"
-    BOOLEAN = "boolean", "是/否"
-    CHOICE = "choice", "单选"
+    TEXT = "text", _("文本")
+    INTEGER = "integer", _("整数")
+    DECIMAL = "decimal", _("小数")
+    DATE = "date", _("日期")
+    BOOLEAN = "boolean", _("是/否")
+    CHOICE = "choice", _("单选")
 
 
 class ClaimStatus(models.TextChoices):
-    OPEN = "open", "待处理"
-    APPROVED = "approved", "已同意"
-    REJECTED = "rejected", "已拒绝"
+    OPEN = "open", _("待处理")
+    APPROVED = "approved", _("已同意")
+    REJECTED = "rejected", _("已拒绝")
 
 
 FLAG_FIELDS = {
