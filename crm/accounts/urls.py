@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.urls import path
 
@@ -10,6 +9,6 @@ urlpatterns = [
     path("", lambda request: redirect("customers:list"), name="home"),
     path("setup/", views.setup, name="setup"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
 ]

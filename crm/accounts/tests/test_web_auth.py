@@ -450,3 +450,29 @@ def test_lockout_page_speaks_chinese(client: Any, personas: Any) -> None:
     assert response.status_code == 429
     assert "Account locked" not in body
     assert re.search(r"[\u4e00-\u9fff]", body)
+
+
+# --- what the sign-in page tells the user ------------------------------------------------------
+
+
+def test_sign_out_says_so_on_the_sign_in_page(client: Any, personas: Any) -> None:
+    login_post(client, "alice", testing.PASSWORD)
+
+    response = client.post("/logout/", follow=True)
+
+    html = response.content.decode()
+    assert response.redirect_chain == [("/login/", 302)]
+    assert "您已退出登录" in html
+    assert "_auth_user_id" not in client.session
+
+
+def test_redirect_to_sign_in_explains_why(client: Any, personas: Any) -> None:
+    response = client.get("/customers/?stage=intent", follow=True)
+
+    html = response.content.decode()
+    assert "请先登录,登录后将回到您要打开的页面" in html
+    assert 'name="next" value="/customers/?stage=intent"' in html
+
+
+def test_plain_sign_in_page_has_no_explanation(client: Any, personas: Any) -> None:
+    assert "请先登录" not in client.get("/login/").content.decode()
