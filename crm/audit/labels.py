@@ -62,8 +62,8 @@ def _model_field(event: AuditEvent, name: str) -> Any:
         return None
 
 
-def _shown(field: Any, value: Any) -> str:
-    if value is None or value == "" or value == []:
+def _shown(field: Any, value: Any, custom_labels: dict[str, str] | None = None) -> str:
+    if value is None or value == "" or value == [] or value == {}:
         return "(空)"
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -71,11 +71,17 @@ def _shown(field: Any, value: Any) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
+    if isinstance(value, dict):  # custom fields: "label: value" pairs, in a stable order
+        names = custom_labels or {}
+        return "; ".join(f"{names.get(k, k)}: {_shown(None, v)}" for k, v in sorted(value.items()))
     return str(value)
 
 
-def describe(event: AuditEvent, changes: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(field label, before, after) rows in Chinese for a timeline entry."""
+def describe(
+    event: AuditEvent, changes: dict[str, Any], custom_labels: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(field label, before, after) rows in Chinese for a timeline entry; custom-field values
+    are named by `custom_labels` (key → label) where given."""
     rows = []
     for name, change in changes.items():
         field = _model_field(event, name)
@@ -85,6 +91,10 @@ def describe(event: AuditEvent, changes: dict[str, Any]) -> list[tuple[str, str,
         if not isinstance(change, dict):
             continue
         rows.append(
-            (label, _shown(field, change.get("before")), _shown(field, change.get("after")))
+            (
+                label,
+                _shown(field, change.get("before"), custom_labels),
+                _shown(field, change.get("after"), custom_labels),
+            )
         )
     return rows

@@ -243,6 +243,7 @@ class CustomerCreateForm(CustomerForm):
         level = self.fields["level"]
         level.required = False
         level.choices = [("", AUTO_LEVEL), *Level.choices]  # type: ignore[attr-defined]
+        level.initial = ""  # not the model default: a level picked here is a manual level
         contact = forms.fields_for_model(Contact, fields=["name", "title", "mobile", "email"])
         for name, field in contact.items():
             field.required = False
@@ -299,6 +300,8 @@ class CustomerEditForm(CustomerForm):
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     seen = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+    # the values the page started from (signed), the base of the merge after a lost race
+    original = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def service_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for services.update_customer (after the customer)."""
@@ -308,6 +311,20 @@ class CustomerEditForm(CustomerForm):
             "tags": data["tags"],
             "expected_version": data["version"],
         }
+
+
+def as_posted(values: dict[str, Any]) -> dict[str, str]:
+    """Form values as a browser posts them (checkbox "on" or absent, dates ISO, None empty)."""
+    posted = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            value = "on" if value else ""
+        elif value is None:
+            value = ""
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        posted[key] = str(value)
+    return posted
 
 
 def initial_for(customer: Customer, tag_names: Iterable[str]) -> dict[str, Any]:

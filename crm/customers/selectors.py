@@ -31,7 +31,7 @@ SORTS: dict[str, str] = {
     "level": "level",
     "stage": "stage",
     "status": "status",
-    "owner": "owner__full_name",
+    "owner": "owner_id",  # groups each owner's customers; uses the (owner, id) index
     "last_contacted": "last_contacted_at",
     "created": "created_at",
     "id": "id",
@@ -235,3 +235,10 @@ def assignable_owners(user: User) -> QuerySet[User]:
     if user.is_admin:
         return qs
     return qs.filter(team_id__in=policy.managed_team_ids(user))
+
+
+def custom_field_names() -> dict[str, str]:
+    """Every custom field's label by key, retired ones included (the timeline names old values)."""
+    from .models import CustomFieldDefinition
+
+    return dict(CustomFieldDefinition.objects.values_list("key", "label"))

@@ -493,3 +493,16 @@ def test_timeline_speaks_chinese(personas: Any, customer_of: Any) -> None:
     assert "<strong>变更合作阶段</strong>" in html
     assert "合作阶段:潜在客户 → 意向客户" in html
     assert "<strong>新建客户</strong>" in html
+
+
+def test_timeline_names_custom_fields_by_their_labels(personas: Any, customer_of: Any) -> None:
+    from crm.customers.models import CustomFieldDefinition
+
+    CustomFieldDefinition.objects.create(key="erp", label="ERP 系统", type="text")
+    customer = customer_of(personas.alice)
+    services.update_customer(testing.actor(personas.alice), customer, custom={"erp": "金蝶"})
+
+    html = page(signed_in(personas.alice), f"/customers/{customer.pk}/")
+
+    assert "<li>自定义字段:(空) → ERP 系统: 金蝶</li>" in html
+    assert "{&#x27;erp&#x27;" not in html

@@ -72,7 +72,16 @@ def edit_data(page: str, **changes: Any) -> dict[str, Any]:
     """What the edit page would post back untouched, with `changes` typed over it."""
     data = {
         name: value_of(page, name)
-        for name in ("name", "short_name", "uscc", "version", "seen", "tags", "main_products")
+        for name in (
+            "name",
+            "short_name",
+            "uscc",
+            "version",
+            "seen",
+            "original",
+            "tags",
+            "main_products",
+        )
     }
     for name in ("kind", "level", "status", "province", "city", "industry"):
         chosen = selected(page, name)
@@ -550,14 +559,59 @@ def test_second_save_after_conflict_review_succeeds(personas: Any, tengfei: Cust
         client.post(f"/customers/{tengfei.pk}/edit/", edit_data(page, short_name="腾飞"))
     )
 
-    response = client.post(
-        f"/customers/{tengfei.pk}/edit/",
-        edit_data(conflict, main_products="工业软件", short_name="腾飞"),
-    )
+    response = client.post(f"/customers/{tengfei.pk}/edit/", edit_data(conflict))
 
     tengfei.refresh_from_db()
     assert response.status_code == 302
     assert (tengfei.short_name, tengfei.main_products, tengfei.version) == ("腾飞", "工业软件", 3)
+
+
+def test_conflict_takes_the_other_change_where_the_user_left_the_field_alone(
+    personas: Any, tengfei: Customer
+) -> None:
+    client = signed_in(personas.alice)
+    page = text(client.get(f"/customers/{tengfei.pk}/edit/"))
+    fresh = Customer.objects.get(pk=tengfei.pk)
+    services.update_customer(testing.actor(personas.carol), fresh, main_products="工业软件")
+
+    body = text(client.post(f"/customers/{tengfei.pk}/edit/", edit_data(page, short_name="腾飞")))
+
+    assert value_of(body, "main_products") == "工业软件"  # carol's, not the stale empty value
+    assert value_of(body, "short_name") == "腾飞"  # alice's
+    assert "您没有改动、对方改过的字段已换成对方的新值:主营产品" in body
+    assert 'id="customer-conflict-kept"' not in body
+
+
+def test_conflict_keeps_the_users_value_where_both_changed_and_says_so(
+    personas: Any, tengfei: Customer
+) -> None:
+    client = signed_in(personas.alice)
+    page = text(client.get(f"/customers/{tengfei.pk}/edit/"))
+    fresh = Customer.objects.get(pk=tengfei.pk)
+    services.update_customer(testing.actor(personas.carol), fresh, main_products="工业软件")
+
+    body = text(
+        client.post(f"/customers/{tengfei.pk}/edit/", edit_data(page, main_products="芯片设计"))
+    )
+
+    assert value_of(body, "main_products") == "芯片设计"
+    assert "双方都改过的字段保留了您填写的值,保存将覆盖对方的修改:主营产品" in body
+
+
+def test_conflict_with_a_tampered_original_keeps_everything_typed(
+    personas: Any, tengfei: Customer
+) -> None:
+    client = signed_in(personas.alice)
+    page = text(client.get(f"/customers/{tengfei.pk}/edit/"))
+    fresh = Customer.objects.get(pk=tengfei.pk)
+    services.update_customer(testing.actor(personas.carol), fresh, main_products="工业软件")
+
+    body = text(
+        client.post(f"/customers/{tengfei.pk}/edit/", edit_data(page, original="forged:value"))
+    )
+
+    assert 'id="customer-conflict"' in body
+    assert value_of(body, "main_products") == ""
 
 
 def test_edit_validation_error_keeps_the_loaded_version(personas: Any, tengfei: Customer) -> None:
@@ -651,3 +705,9 @@ def test_htmx_endpoint_query_counts(
     with django_assert_num_queries(BASE + queries):
         response = getattr(client, method)(url, data, headers=HX)
     assert response.status_code == 200
+
+
+def test_new_page_leaves_the_level_to_the_automatic_rule(personas: Any) -> None:
+    page = text(signed_in(personas.alice).get("/customers/new/"))
+
+    assert selected(page, "level") == [""]

@@ -101,9 +101,11 @@ def timeline_context(user: Any, customer: Customer, before: int | None) -> dict[
     """One page of the timeline; personal values stay masked on the page, as on the contacts card
     (the reveal button shows a contact's current value, and logs it)."""
     events, next_cursor = selectors.timeline_page(customer, before)
+    names = selectors.custom_field_names() if any("custom" in e.changes for e in events) else {}
     for event in events:
         event.label = labels.action_label(event.action)  # type: ignore[attr-defined]
-        event.rows = labels.describe(event, mask_changes(event.changes))  # type: ignore[attr-defined]
+        shown = mask_changes(event.changes)
+        event.rows = labels.describe(event, shown, names)  # type: ignore[attr-defined]
     return {"customer": customer, "events": events, "next_cursor": next_cursor}
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,7 +31,7 @@ from crm.core.validators import validate_cn_mobile, validate_email_address, vali
 
 from .. import services
 from ..choices import Kind
-from ..forms import CustomerCreateForm, CustomerEditForm, CustomerForm, initial_for
+from ..forms import CustomerCreateForm, CustomerEditForm, CustomerForm, as_posted, initial_for
 from ..models import Customer, CustomFieldDefinition, Industry, Region
 
 # Service error keys that name a form field of another name (the address's, the region's).
@@ -217,7 +218,9 @@ def _edit_form(request: HttpRequest, customer: Customer, **kwargs: Any) -> Custo
     if request.method == "POST":
         return CustomerEditForm(initial=_typed(request), **kwargs)
     tags = [t.name for t in customer.tags.all()]
-    initial = {**initial_for(customer, tags), "version": customer.version}
+    start = initial_for(customer, tags)
+    original = signing.dumps(as_posted(start), salt=MERGE_SALT, compress=True)
+    initial = {**start, "version": customer.version, "original": original}
     return CustomerEditForm(initial={**initial, "seen": _newest_event_id(customer)}, **kwargs)
 
 
@@ -227,15 +230,54 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = services.get_editable(_actor(request), pk)
     form = _edit_form(request, customer, definitions=_definitions(), source_id=customer.source_id)
     conflict = None
+    original = _value(form, "original")
     if _saving(request) and form.is_valid():
         answer = _save_edit(request, customer, form)
         if isinstance(answer, HttpResponse):
             return answer
         conflict = answer
-    lock = {"version": _value(form, "version"), "seen": _value(form, "seen")}
+    lock = {"version": _value(form, "version"), "seen": _value(form, "seen"), "original": original}
     if conflict:
-        lock = {"version": str(conflict["version"]), "seen": str(conflict["seen"])}
+        fresh = Customer.objects.select_related("region").get(pk=customer.pk)
+        current = as_posted(initial_for(fresh, [t.name for t in fresh.tags.all()]))
+        data, conflict["taken"], conflict["kept"] = _merge(form, request.POST, original, current)
+        form = CustomerEditForm(data, definitions=_definitions(), source_id=fresh.source_id)
+        form.is_valid()  # bound again, so the page shows the merged values
+        lock = {
+            "version": str(conflict["version"]),
+            "seen": str(conflict["seen"]),
+            "original": signing.dumps(current, salt=MERGE_SALT, compress=True),
+        }
     return _render(request, form, customer=customer, conflict=conflict, lock=lock)
+
+
+MERGE_SALT = "customers.edit.original"
+
+
+def _merge(
+    form: CustomerEditForm, posted: Any, original: str, current: dict[str, str]
+) -> tuple[Any, list[str], list[str]]:
+    """Three-way merge after a lost race: the page's starting values, what the user posted and
+    what is stored now. A field only the other person changed takes their value; a field both
+    changed keeps the user's. Returns the merged data and the labels of both kinds of field."""
+    try:
+        base: dict[str, str] = signing.loads(original, salt=MERGE_SALT)
+    except signing.BadSignature:
+        return posted, [], []
+    data = posted.copy()
+    taken, kept = [], []
+    for key in sorted(set(base) | set(current)):
+        before, now = base.get(key, ""), current.get(key, "")
+        if before == now or key not in form.fields:
+            continue  # nobody else changed it
+        label = str(form.fields[key].label or key)
+        mine = posted.get(key, "")
+        if mine == before:
+            data[key] = now
+            taken.append(label)
+        elif mine != now:
+            kept.append(label)
+    return data, taken, kept
 
 
 # --- htmx helpers ---------------------------------------------------------------------------
