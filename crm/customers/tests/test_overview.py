@@ -92,9 +92,9 @@ def test_page_links_each_bar_to_the_filtered_list(
         response = client.get("/customers/overview/")
 
     html = response.content.decode()
-    charts = json.loads(
-        re.search(r'id="chart-data" type="application/json">(.*?)</script>', html).group(1)
-    )  # type: ignore[union-attr]
+    block = re.search(r'id="chart-data" type="application/json">(.*?)</script>', html)
+    assert block is not None
+    charts = json.loads(block.group(1))
     assert charts["stage"]["labels"][:2] == ["潜在客户", "意向客户"]
     assert charts["stage"]["values"][:2] == [2, 1]
     assert charts["stage"]["links"][1] == "/customers/?stage=intent"
