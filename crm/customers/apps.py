@@ -11,6 +11,7 @@ class CustomersConfig(AppConfig):
         from crm.core.navigation import NavItem, register
 
         register(NavItem("customers", _("客户列表"), "customers:list", order=10))
+        register(NavItem("overview", _("客户概览"), "customers:overview", order=15))
         register(
             NavItem(
                 "customer_new",
@@ -20,3 +21,4 @@ class CustomersConfig(AppConfig):
                 order=20,
             )
         )
+        register(NavItem("claims", _("查重申请"), "customers:claims", order=30))

@@ -331,3 +331,119 @@ def test_language_switch_keeps_the_page(page: Page, live_server: Any) -> None:
     expect(html).to_have_attribute("lang", "zh-Hans")
     expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/$"))
     shot(page, "chinese")
+
+
+def test_duplicate_claim_from_the_create_page_to_the_managers_approval(
+    new_page: Callable[..., Page], live_server: Any
+) -> None:
+    people = testing.make_personas()
+    customer = make_customer(people.alice)
+
+    # dave (another team) types alice's customer: the masked hint offers 申请协作
+    dave = new_page()
+    login_as(dave, live_server, people.dave)
+    goto(dave, live_server, "/customers/new/")
+    name = dave.locator("#id_name")
+    name.press_sequentially(NAME)
+    name.press("End")
+    hint = dave.locator("#name-duplicate-hint")
+    expect(hint).to_contain_text(duplicate_hint(customer))
+    expect(hint).not_to_contain_text(NAME)
+    hint.get_by_role("button", name="申请协作").click()
+    dialog = dave.locator("#crm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).not_to_contain_text(NAME)
+    dialog.locator("#id_note").fill("上周在杭州展会上与对方技术总监交流过")
+    shot(dave, "claim-dialog")
+    dialog.locator("#dialog-submit").click()
+    expect(dialog).to_be_hidden()
+    messages = dave.locator("#messages")
+    expect(messages).to_contain_text("已提交申请,等待 张* 的经理处理")
+    expect(messages).not_to_contain_text(NAME)
+    shot(dave, "claim-submitted")
+
+    # asking again: the service says it was already submitted, in the dialog
+    hint.get_by_role("button", name="申请协作").click()
+    dialog.locator("#id_note").fill("再次申请")
+    dialog.locator("#dialog-submit").click()
+    refusal = dialog.locator("#claim-token-error")
+    expect(refusal).to_have_text("您已提交过该客户的申请,请等待经理处理")
+    shot(dave, "claim-again")
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_be_hidden()
+
+    # carol (alice's manager) opens 查重申请 and approves; the row updates in place
+    carol = new_page()
+    login_as(carol, live_server, people.carol)
+    carol.locator("aside").get_by_role("link", name="查重申请").click()
+    expect(carol).to_have_url(re.compile(r"/customers/claims/$"))
+    row = carol.locator("#claims tbody tr", has_text="邓伟")
+    expect(row).to_contain_text(NAME)
+    expect(row).to_contain_text("上周在杭州展会上与对方技术总监交流过")
+    shot(carol, "open-claims")
+    carol.evaluate("window.__notReloaded = 'yes'")
+    row.get_by_role("button", name="同意").click()
+    carol_dialog = carol.locator("#crm-dialog")
+    expect(carol_dialog).to_be_visible()
+    carol_dialog.locator("#id_resolution").fill("同意邓伟协助跟进")
+    shot(carol, "approve-dialog")
+    carol_dialog.locator("#dialog-submit").click()
+    expect(carol_dialog).to_be_hidden()
+    expect(row).to_have_attribute("data-status", "approved")
+    expect(row.locator("[data-claim-status]")).to_have_text("已同意")
+    expect(row.get_by_role("button", name="同意")).to_have_count(0)
+    expect(carol.locator("#messages")).to_contain_text("已同意,邓伟 已成为该客户的协办人")
+    assert carol.evaluate("window.__notReloaded") == "yes"
+    shot(carol, "approved")
+
+    # dave now sees the customer and can open its page
+    goto(dave, live_server, "/customers/claims/")
+    mine = dave.locator("#claims tbody tr").first
+    expect(mine.locator("[data-claim-status]")).to_have_text("已同意")
+    mine.get_by_role("link", name=NAME).click()
+    expect(dave).to_have_url(re.compile(rf"/customers/{customer.pk}/$"))
+    expect(dave.locator("#customer-name")).to_have_text(NAME)
+    shot(dave, "customer-opened")
+
+
+def test_add_a_second_contact_in_a_dialog_and_make_it_primary(page: Page, live_server: Any) -> None:
+    alice = testing.make_personas().alice
+    customer = make_customer(alice)
+    dialog = page.locator("#crm-dialog")
+    cards = page.locator("#contacts li[id^=contact-]")
+
+    login_as(page, live_server, alice)
+    goto(page, live_server, customer_url(customer))
+    expect(cards).to_have_count(1)
+    expect(cards.first).to_contain_text("林晓峰")
+    page.evaluate("window.__notReloaded = 'yes'")
+
+    page.locator("#add-contact").click()
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#crm-dialog-title")).to_have_text("添加联系人")
+    dialog.locator("#id_name").fill("周雨桐")
+    dialog.locator("#id_title").fill("采购经理")
+    dialog.locator("#id_mobile").fill("1390000")
+    dialog.locator("#id_is_primary").check()
+    dialog.locator("#dialog-submit").click()
+
+    # a bad mobile keeps the dialog open, with the Chinese message and what was typed
+    expect(dialog.locator(".invalid-feedback")).to_contain_text("手机号码格式不正确")
+    expect(dialog.locator("#id_name")).to_have_value("周雨桐")
+    expect(dialog.locator("#id_is_primary")).to_be_checked()
+    shot(page, "contact-dialog-error")
+    dialog.locator("#id_mobile").fill("13900001111")
+    dialog.locator("#dialog-submit").click()
+
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#messages")).to_contain_text("已添加联系人 周雨桐(主要联系人)")
+    expect(cards).to_have_count(2)
+    expect(cards.first).to_contain_text("周雨桐")
+    expect(cards.first.locator("[data-primary]")).to_have_text("主要")
+    expect(cards.first.locator("[data-field=mobile]")).to_have_text("139****1111")
+    expect(cards.nth(1)).to_contain_text("林晓峰")
+    expect(cards.nth(1).locator("[data-primary]")).to_have_count(0)
+    expect(page.locator("#timeline li").first).to_have_attribute("data-action", "contact.create")
+    assert page.evaluate("window.__notReloaded") == "yes"
+    shot(page, "second-contact-primary")
+    assert [c.name for c in customer.contacts.filter(is_primary=True)] == ["周雨桐"]
