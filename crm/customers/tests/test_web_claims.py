@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -53,7 +52,8 @@ def test_hint_for_a_hidden_customer_offers_a_claim_button_without_id_or_name(
     html = response.content.decode()
     assert "已存在: 深圳市腾飞科… 负责人 张*" in html
     assert 'id="claim-request"' in html
-    assert 'hx-get="/customers/claims/new/?claim_token=' in html
+    assert 'hx-post="/customers/claims/new/" hx-vals=\'{"claim_token": "' in html
+    assert "claim_token=" not in html  # never in a URL, so never in an access log
     assert 'hx-target="#crm-dialog-body"' in html
     assert NAME not in html
     assert f"/customers/{tengfei.pk}/" not in html
@@ -73,7 +73,9 @@ def test_claim_dialog_carries_the_token_and_no_customer_data(
     personas: Any, tengfei: Customer
 ) -> None:
     token = token_for(personas.dave)
-    response = signed_in(personas.dave).get(f"/customers/claims/new/?claim_token={quote(token)}")
+    response = signed_in(personas.dave).post(
+        "/customers/claims/new/", {"claim_token": token, "open": "1"}
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -143,8 +145,16 @@ def test_a_claim_needs_a_note(personas: Any, tengfei: Customer) -> None:
     assert not DuplicateClaim.objects.exists()
 
 
+def test_the_claim_dialog_does_not_open_by_get(personas: Any) -> None:
+    response = signed_in(personas.dave).get("/customers/claims/new/?claim_token=x")
+
+    assert response.status_code == 405
+
+
 def test_service_staff_may_not_open_the_claim_dialog(personas: Any, tengfei: Customer) -> None:
-    response = signed_in(personas.erin).get("/customers/claims/new/?claim_token=x")
+    response = signed_in(personas.erin).post(
+        "/customers/claims/new/", {"claim_token": "x", "open": "1"}
+    )
 
     assert response.status_code == 403
 

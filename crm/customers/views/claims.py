@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.accounts import policy
 from crm.accounts.models import User
@@ -73,15 +73,17 @@ def _user(request: HttpRequest) -> User:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_POST
 def claim_request(request: HttpRequest) -> HttpResponse:
-    """The dialog behind the masked duplicate hint; the token arrives in the query string."""
+    """The dialog behind the masked duplicate hint. The token is always posted (never in a URL,
+    so it stays out of access logs): `open` renders the empty dialog, a note submits the claim."""
     policy.require(_user(request), "customer.create")  # the service's own rule, checked early
-    if request.method == "POST":
-        form = ClaimRequestForm(request.POST)
+    opening = "open" in request.POST
+    if opening:
+        form = ClaimRequestForm(initial={"claim_token": request.POST.get("claim_token", "")})
     else:
-        form = ClaimRequestForm(initial={"claim_token": request.GET.get("claim_token", "")})
-    if request.method == "POST" and form.is_valid():
+        form = ClaimRequestForm(request.POST)
+    if not opening and form.is_valid():
         try:
             claim = services.request_claim(_actor(request), **form.cleaned_data)
         except ValidationError as exc:
