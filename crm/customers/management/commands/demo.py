@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.db.models import Q
 
 from crm.accounts import services as account_services
@@ -176,8 +177,16 @@ class Command(BaseCommand):
             raise CommandError("演示数据写入失败:" + "; ".join(exc.messages)) from exc
         except (PermissionDenied, Conflict) as exc:
             raise CommandError(f"演示数据写入失败:{exc}") from exc
+        self._refresh_statistics()
         if not quiet:
             self._summary(count, seed, accounts, writer, options["password"])
+
+    @staticmethod
+    def _refresh_statistics() -> None:
+        """After a bulk load the query planner's statistics are stale until autovacuum runs;
+        refresh them now so the first searches plan well (ANALYZE on both databases)."""
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     def _actor(self) -> Actor:
         """An active administrator; on an empty installation, create the first one."""
