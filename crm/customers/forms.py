@@ -289,9 +289,9 @@ class CustomerCreateForm(CustomerForm):
             contacts.append({**contact, "is_primary": True})
         addresses = []
         if data.get("hq_detail"):
-            addresses.append(
-                {"kind": "hq", "region": data.get("hq_region"), "detail": data["hq_detail"]}
-            )
+            # a head office typed without its own province/city is in the customer's region
+            region = data.get("hq_region") or data.get("region")
+            addresses.append({"kind": "hq", "region": region, "detail": data["hq_detail"]})
         return {**fields, "tags": data["tags"], "contacts": contacts, "addresses": addresses}
 
 

@@ -711,3 +711,30 @@ def test_new_page_leaves_the_level_to_the_automatic_rule(personas: Any) -> None:
     page = text(signed_in(personas.alice).get("/customers/new/"))
 
     assert selected(page, "level") == [""]
+
+
+def test_head_office_without_its_own_city_takes_the_customers_region(personas: Any) -> None:
+    signed_in(personas.alice).post(
+        "/customers/new/",
+        minimal(province="330000", city="330200", hq_detail="北仑区大港工业城"),
+    )
+
+    customer = Customer.objects.get(name="深圳市腾飞科技有限公司")
+    address = customer.addresses.get()
+    assert (address.kind, address.region_id, address.detail) == ("hq", "330200", "北仑区大港工业城")
+
+
+def test_head_office_with_its_own_city_keeps_it(personas: Any) -> None:
+    signed_in(personas.alice).post(
+        "/customers/new/",
+        minimal(
+            province="330000",
+            city="330200",
+            hq_province="440000",
+            hq_city="440300",
+            hq_detail="南山区科技园",
+        ),
+    )
+
+    address = Customer.objects.get(name="深圳市腾飞科技有限公司").addresses.get()
+    assert address.region_id == "440300"
