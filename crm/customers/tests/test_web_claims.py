@@ -458,3 +458,15 @@ def test_claims_page_query_count_does_not_grow_with_rows(
     large = queries(user, url)
 
     assert (small, large) == (expected, expected)
+
+
+def test_a_refused_create_offers_the_claim_button_too(personas: Any, tengfei: Customer) -> None:
+    response = signed_in(personas.dave).post(
+        "/customers/new/", {"name": NAME, "kind": "enterprise", "status": "normal"}
+    )
+
+    html = response.content.decode()
+    assert "客户名称与已有客户重复。已存在: 深圳市腾飞科… 负责人 张*" in html
+    assert 'id="claim-request"' in html
+    assert f"/customers/{tengfei.pk}/" not in html
+    assert not Customer.objects.filter(owner=personas.dave).exists()

@@ -137,6 +137,7 @@ def _show_duplicate(form: CustomerForm, exc: Duplicate) -> None:
 def create(request: HttpRequest) -> HttpResponse:
     policy.require(request.user, "customer.create")  # type: ignore[arg-type]
     definitions = _definitions()
+    duplicate = None
     if _saving(request):
         form = CustomerCreateForm(request.POST, definitions=definitions)
         if form.is_valid():
@@ -144,6 +145,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 customer = services.create_customer(_actor(request), **form.service_kwargs())
             except Duplicate as exc:
                 _show_duplicate(form, exc)
+                duplicate = {"exists": True, **exc.details}  # the hint, with 申请协作 if hidden
             except ValidationError as exc:
                 apply_errors(form, exc, rename=RENAMES)
             else:
@@ -152,7 +154,7 @@ def create(request: HttpRequest) -> HttpResponse:
     else:
         initial = _typed(request) if request.method == "POST" else {}
         form = CustomerCreateForm(initial=initial, definitions=definitions)
-    return _render(request, form)
+    return _render(request, form, duplicate=duplicate)
 
 
 # --- edit -----------------------------------------------------------------------------------
