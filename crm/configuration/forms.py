@@ -196,3 +196,27 @@ class TagMergeForm(SettingsForm):
         max_length=30,
         help_text=_("输入已有标签的完整名称;合并后本标签被删除"),
     )
+
+
+class WorkdayOverrideForm(SettingsForm):
+    day = forms.DateField(
+        label=_("日期"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    is_workday = forms.TypedChoiceField(
+        label=_("当天"),
+        choices=[("0", _("休息(放假)")), ("1", _("上班(调休补班)"))],
+        coerce=lambda value: value == "1",
+        initial="0",
+    )
+    note = forms.CharField(
+        label=_("说明"),
+        max_length=100,
+        required=False,
+        help_text=_("如:国务院办公厅通知 国办发明电〔2026〕X 号;公司年会"),
+    )
+
+
+class WorkdayRemoveForm(forms.Form):
+    day = forms.DateField(input_formats=["%Y-%m-%d"])

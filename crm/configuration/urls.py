@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, workday_views
 
 app_name = "configuration"
 
@@ -28,4 +28,6 @@ urlpatterns = [
     path("tags/<int:pk>/rename/", views.tag_rename, name="tag_rename"),
     path("tags/<int:pk>/merge/", views.tag_merge, name="tag_merge"),
     path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
+    path("workdays/", workday_views.workdays, name="workdays"),
+    path("workdays/remove/", workday_views.workday_remove, name="workday_remove"),
 ]

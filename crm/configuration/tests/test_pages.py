@@ -70,6 +70,7 @@ GET_URLS = [
     "/settings/sources/",
     "/settings/sources/new/",
     "/settings/tags/",
+    "/settings/workdays/",
 ]
 
 
@@ -151,6 +152,7 @@ def test_index_links_to_every_section(admin: Client) -> None:
         "/settings/custom-fields/",
         "/settings/sources/",
         "/settings/tags/",
+        "/settings/workdays/",
     ]:
         assert f'href="{url}"' in html
 
