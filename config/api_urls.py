@@ -6,6 +6,8 @@ from crm.accounts.api.views import TeamViewSet, TokenRevokeView, TokenView, User
 from crm.audit.api.views import AuditEventViewSet, SensitiveAccessViewSet
 from crm.contacts.api.views import ContactViewSet
 from crm.customers.api import views as customers
+from crm.records.api.views import RecordViewSet, TaskViewSet
+from crm.workdays.api import views as workdays
 
 router = DefaultRouter()
 router.register("customers", customers.CustomerViewSet, basename="customer")
@@ -21,6 +23,10 @@ router.register("duplicate-claims", customers.ClaimViewSet, basename="claim")
 router.register("number-rule", customers.NumberRuleViewSet, basename="numberrule")
 router.register("audit-events", AuditEventViewSet, basename="auditevent")
 router.register("sensitive-access", SensitiveAccessViewSet, basename="sensitiveaccess")
+router.register("records", RecordViewSet, basename="record")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("workdays", workdays.WorkdayViewSet, basename="workday")
+router.register("workday-overrides", workdays.CalendarOverrideViewSet, basename="workdayoverride")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

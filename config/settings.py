@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "crm.customers",
     "crm.contacts",
     "crm.configuration",
+    "crm.records",
+    "crm.workdays",
 ]
 
 MIDDLEWARE = [

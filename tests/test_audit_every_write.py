@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import RequestFactory
+from django.utils.timezone import localdate
 
 from crm.accounts import services as accounts
 from crm.audit.models import AuditEvent
@@ -14,6 +16,8 @@ from crm.contacts import services as contacts
 from crm.core.testing import PASSWORD, Personas, actor
 from crm.customers import services as customers
 from crm.customers.models import Customer, Industry, Source, Tag
+from crm.records import services as records
+from crm.workdays import services as workdays
 
 pytestmark = pytest.mark.django_db
 Write = Callable[[], Any]
@@ -90,6 +94,54 @@ def _token_revoke(p: Personas) -> Write:
     return lambda: accounts.revoke_token(actor(p.alice), token)
 
 
+def _override_remove(p: Personas) -> Write:
+    day = datetime.date(2026, 10, 10)
+    workdays.set_override(actor(p.admin), day=day, is_workday=False, note="公司调休")
+    return lambda: workdays.remove_override(actor(p.admin), day=day)
+
+
+def _card(p: Personas, customer: Customer) -> Any:
+    from django.utils import timezone
+
+    return records.file_record(
+        actor(p.alice),
+        customer=customer,
+        occurred_at=timezone.now(),
+        channel="phone",
+        purpose="regular_visit",
+        content="客户反馈系统操作复杂,希望简化流程",
+    )
+
+
+def _with_card(write: Callable[[Personas, Any], Any]) -> Callable[[Personas], Write]:
+    def setup(p: Personas) -> Write:
+        card = _card(p, _customer(p))
+        return lambda: write(p, card)
+
+    return setup
+
+
+def _with_task(write: Callable[[Personas, Any], Any]) -> Callable[[Personas], Write]:
+    def setup(p: Personas) -> Write:
+        from django.utils import timezone
+
+        task = records.create_task(
+            actor(p.alice),
+            customer=_customer(p),
+            description="提供报价单",
+            due=timezone.localdate(),
+        )
+        return lambda: write(p, task)
+
+    return setup
+
+
+def _task_reopen(p: Personas) -> Write:
+    task = _with_task(lambda p, t: t)(p)()
+    records.complete_task(actor(p.alice), task, "已提供报价单,客户已确认")
+    return lambda: records.reopen_task(actor(p.alice), task, "客户又提出修改")
+
+
 # action -> setup(personas) that prepares what the write needs and returns the write itself
 WRITES: dict[str, Callable[[Personas], Write]] = {
     "customer.create": _plain(
@@ -155,6 +207,30 @@ WRITES: dict[str, Callable[[Personas], Write]] = {
     "tag.rename": _with_tag(lambda p, t: customers.rename_tag(actor(p.admin), t, name="重点客户")),
     "tag.merge": _tag_merge,
     "tag.delete": _with_tag(lambda p, t: customers.delete_tag(actor(p.admin), t)),
+    "record.file": _with_customer(_card),
+    "record.update": _with_card(
+        lambda p, r: records.update_record(actor(p.alice), r, notes="客户内部组织架构调整")
+    ),
+    "record.void": _with_card(lambda p, r: records.void_record(actor(p.alice), r, "重复填写")),
+    "task.create": _with_customer(
+        lambda p, c: records.create_task(
+            actor(p.alice), customer=c, description="提供报价单", due=localdate()
+        )
+    ),
+    "task.update": _with_task(
+        lambda p, t: records.update_task(actor(p.alice), t, description="提供定制化报价单")
+    ),
+    "task.complete": _with_task(
+        lambda p, t: records.complete_task(actor(p.alice), t, "已提供报价单,客户已确认")
+    ),
+    "task.cancel": _with_task(lambda p, t: records.cancel_task(actor(p.alice), t, "客户取消需求")),
+    "task.reopen": _task_reopen,
+    "workday.override_set": _plain(
+        lambda p: workdays.set_override(
+            actor(p.admin), day=datetime.date(2026, 10, 10), is_workday=False, note="公司调休"
+        )
+    ),
+    "workday.override_remove": _override_remove,
 }
 
 

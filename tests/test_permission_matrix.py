@@ -7,15 +7,18 @@ service staff, admin the administrator. Nobody holds the sensitive grant.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils.timezone import localdate, now
 
 from crm.accounts.models import Team, User
 from crm.audit.models import AuditEvent, SensitiveAccess
 from crm.contacts.models import Contact
+from crm.core.actor import Actor
 from crm.core.testing import Personas, api_client
 from crm.customers.models import (
     Address,
@@ -26,11 +29,16 @@ from crm.customers.models import (
     NumberRule,
     Source,
 )
+from crm.records import services as record_services
+from crm.records.models import Record, Task
+from crm.workdays import services as workday_services
+from crm.workdays.models import CalendarOverride
 
 pytestmark = pytest.mark.django_db
 PERSONAS = ("alice", "bob", "carol", "dave", "erin", "admin")
 SECRET_NAME = "深圳市腾飞科技有限公司"
 SECRET_MOBILE = "13812345678"
+WORKDAY_OVERRIDE_DAY = datetime.date(2026, 10, 10)  # a make-up Saturday the company takes off
 
 
 @dataclass
@@ -38,6 +46,8 @@ class World:
     p: Personas
     customer: Customer
     contact: Contact
+    record: Any = None  # alice's sales card on the customer (records_world)
+    task: Any = None  # its to-do, owned by alice
 
 
 @dataclass
@@ -85,6 +95,30 @@ def static(url: str) -> Callable[[World], str]:
 
 def none(w: World) -> dict[str, Any]:
     return {}
+
+
+def r_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/records/{w.record.pk}/{suffix}"
+
+
+def t_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/tasks/{w.task.pk}/{suffix}"
+
+
+def sales_card(ok: int) -> dict[str, int]:
+    """A sales card: the customer's editors; service staff see service records only."""
+    return {**edit(ok), "erin": 404}
+
+
+def card(kind: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {
+        "customer": w.customer.pk,
+        "kind": kind,
+        "occurred_at": now().isoformat(),
+        "channel": "phone",
+        "purpose": "regular_visit",
+        "content": "客户反馈系统操作复杂,希望简化流程",
+    }
 
 
 CASES = [
@@ -240,6 +274,65 @@ CASES = [
         admin_only(201),
     ),
     Case("claims", "get", static("/api/v1/duplicate-claims/"), none, everyone(200)),
+    Case("record list", "get", static("/api/v1/records/"), none, everyone(200)),
+    Case("record detail", "get", r_url(), none, sales_card(200)),
+    Case("record patch", "patch", r_url(), lambda w: {"notes": "竞品降价"}, sales_card(200), True),
+    Case("record void", "post", r_url("void/"), lambda w: {"reason": "重复填写"}, sales_card(200)),
+    Case("record create", "post", static("/api/v1/records/"), card("sales"), edit(201)),
+    Case(
+        "service record create",
+        "post",
+        static("/api/v1/records/"),
+        card("service"),
+        {**edit(201), "erin": 201},
+    ),
+    Case("task list", "get", static("/api/v1/tasks/"), none, everyone(200)),
+    Case("task detail", "get", t_url(), none, view(200)),
+    Case("task patch", "patch", t_url(), lambda w: {"description": "改"}, edit(200), True),
+    Case(
+        "task complete",
+        "post",
+        t_url("complete/"),
+        lambda w: {"result": "已提供报价单,客户已确认"},
+        edit(200),
+    ),
+    Case("task cancel", "post", t_url("cancel/"), lambda w: {"reason": "客户取消"}, edit(200)),
+    Case(
+        "task create",
+        "post",
+        static("/api/v1/tasks/"),
+        lambda w: {"customer": w.customer.pk, "description": "回访", "due": str(localdate())},
+        view(201),
+    ),
+    Case(
+        "workdays add",
+        "get",
+        static("/api/v1/workdays/add/?start=2026-09-30&days=1"),
+        none,
+        everyone(200),
+    ),
+    Case(
+        "workdays between",
+        "get",
+        static("/api/v1/workdays/between/?start=2026-09-30&end=2026-10-09"),
+        none,
+        everyone(200),
+    ),
+    Case("workday override list", "get", static("/api/v1/workday-overrides/"), none, everyone(200)),
+    Case(
+        "workday override set",
+        "post",
+        static("/api/v1/workday-overrides/"),
+        lambda w: {"day": "2026-03-07", "is_workday": True, "note": "年会补班"},
+        admin_only(201),
+    ),
+    Case(
+        "workday override delete",
+        "delete",
+        static("/api/v1/workday-overrides/2026-10-10/"),
+        none,
+        admin_only(204),
+    ),
 ]
 
 
@@ -250,6 +343,9 @@ def world(personas: Personas, customer_of: Any) -> World:
         name=SECRET_NAME,
         contacts=[{"name": "单田芳", "mobile": SECRET_MOBILE, "id_number": "11010519491231002X"}],
         addresses=[{"kind": "hq", "detail": "南山区科技园 1 号"}],
+    )
+    workday_services.set_override(
+        Actor(personas.admin), day=WORKDAY_OVERRIDE_DAY, is_workday=False, note="公司不补班"
     )
     return World(personas, customer, customer.contacts.get())
 
@@ -269,6 +365,9 @@ def state() -> dict[str, Any]:
         "addresses": list(Address.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
         "reveals": SensitiveAccess.objects.count(),
+        "records": list(Record.objects.order_by("pk").values("pk", "version", "voided")),
+        "tasks": list(Task.objects.order_by("pk").values("pk", "version", "status")),
+        "workday_overrides": list(CalendarOverride.objects.order_by("day").values()),
     }
 
 
@@ -278,9 +377,26 @@ def call(case: Case, w: World, user: User | None) -> Any:
     headers = {}
     if case.if_match:
         target = w.contact if "/contacts/" in url else w.customer
+        if "/records/" in url or "/tasks/" in url:
+            target = w.record if "/records/" in url else w.task
         target.refresh_from_db()
         headers["HTTP_IF_MATCH"] = f'"{target.pk}-{target.version}"'
     return getattr(client, case.method)(url, case.body(w), format="json", **headers)
+
+
+@pytest.fixture(autouse=True)
+def records_world(world: World) -> None:
+    """alice's sales card on the customer, with one open to-do she owns."""
+    world.record = record_services.file_record(
+        Actor(world.p.alice),
+        customer=world.customer,
+        occurred_at=now(),
+        channel="visit",
+        purpose="needs_discovery",
+        content="客户提出下季度采购预算需降低15%",
+        tasks=[{"description": "3个工作日内提供定制化报价单", "due": localdate()}],
+    )
+    world.task = world.record.tasks.get()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

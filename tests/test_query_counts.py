@@ -82,3 +82,48 @@ def test_customer_history_query_count_does_not_grow_with_events(
             )
         counts.append(count_queries(url, personas.alice))
     assert counts == [expected, expected]
+
+
+def file_cards(personas: Personas, customer_of: Any, count: int) -> None:
+    from django.utils import timezone
+
+    from crm.records import services as records
+
+    for i in range(count):
+        customer = customer_of(personas.alice, contacts=[{"name": f"赵{i}"}])
+        records.file_record(
+            actor(personas.alice),
+            customer=customer,
+            occurred_at=timezone.now(),
+            channel="phone",
+            purpose="regular_visit",
+            kind="service" if i % 2 else "sales",
+            content=f"客户询问第{i}期新功能上线时间",
+            contacts=list(customer.contacts.all()),
+            participants=[personas.bob],
+            tasks=[
+                {"description": f"上线计划{i}", "due": timezone.localdate(), "owner": personas.bob}
+            ],
+        )
+
+
+# (url, persona, expected queries) for the record-card and to-do lists, at 3 and at 12 cards.
+RECORD_LISTS = [
+    ("/api/v1/records/", "alice", 3),  # rows + contacts + participants
+    ("/api/v1/records/?kind=sales&is_late=false", "carol", 4),  # + managed teams
+    ("/api/v1/records/", "erin", 3),
+    ("/api/v1/tasks/", "alice", 1),
+    ("/api/v1/tasks/?status=open&overdue=false", "carol", 2),  # + managed teams
+]
+
+
+@pytest.mark.parametrize(("url", "persona", "expected"), RECORD_LISTS)
+def test_record_and_task_lists_query_count_does_not_grow(
+    personas, customer_of, url, persona, expected
+):
+    user = getattr(personas, persona)
+    file_cards(personas, customer_of, 3)
+    small = count_queries(url, user)
+    file_cards(personas, customer_of, 9)
+    large = count_queries(url, user)
+    assert (small, large) == (expected, expected)

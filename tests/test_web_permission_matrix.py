@@ -51,6 +51,8 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/settings/sources/", ADMIN_ONLY),
     ("/settings/tags/", ADMIN_ONLY),
     ("/settings/industries/", ADMIN_ONLY),
+    ("/settings/workdays/", ADMIN_ONLY),
+    ("/settings/workdays/?year=2031", ADMIN_ONLY),
 ]
 
 

@@ -133,3 +133,84 @@ def can_see_personal(user: User | None, customer: Customer) -> bool:
 
 def can_reveal_sensitive(user: User | None) -> bool:
     return user is not None and user.is_active and user.grant_sensitive
+
+
+# --- record cards and to-dos (crm.records) -------------------------------------------------
+
+# May file service records 服务记录 on any customer they can see, without editing the customer.
+SERVICE_RECORD_ROLES = frozenset({Role.SERVICE, Role.CUSTOMER_SUCCESS})
+
+
+def record_scope(user: User | None, prefix: str = "") -> Q:
+    """Record cards this user may see: those of visible customers; service staff see service
+    records only (DOMAIN §6)."""
+    scope = customer_scope(user, prefix=f"{prefix}customer__")
+    if user is not None and not user.is_admin and user.role == Role.SERVICE:
+        scope &= Q(**{f"{prefix}kind": "service"})
+    return scope
+
+
+def can_file_record(user: User | None, customer: Customer, kind: str) -> bool:
+    """Editors of the customer file either kind; service staff and customer success file
+    service records on any customer they can see (the caller fetched it through visible_to)."""
+    if user is None or not user.is_active:
+        return False
+    if kind == "service" and user.role in SERVICE_RECORD_ROLES:
+        return True
+    return can_edit_customer(user, customer)
+
+
+def require_file_record(user: User | None, customer: Customer, kind: str) -> None:
+    if not can_file_record(user, customer, kind):
+        if kind == "sales" and user is not None and user.role in SERVICE_RECORD_ROLES:
+            raise PermissionDenied("您只能为该客户填写服务记录")
+        raise PermissionDenied("您没有为该客户填写维护记录的权限")
+
+
+def can_change_record(
+    user: User | None, maintainer_id: int, created_by_id: int | None, customer: Customer
+) -> bool:
+    """Correct or void a card: its maintainer, whoever filed it, the customer's editors."""
+    if user is None or not user.is_active:
+        return False
+    if user.pk in {maintainer_id, created_by_id}:
+        return True
+    return can_edit_customer(user, customer)
+
+
+def task_scope(user: User | None) -> Q:
+    """To-dos this user may see: their own (owner or collaborator) and those of visible
+    customers."""
+    if user is None or not user.is_active:
+        return Q(pk__in=[])
+    customers = customer_scope(user, prefix="customer__")
+    if not customers:  # an empty Q means every customer (and Q(x) | Q() would be just Q(x))
+        return customers
+    return Q(owner=user) | Q(collaborator=user) | customers
+
+
+def can_create_task(user: User | None, customer: Customer) -> bool:
+    """Whoever may file some card on the customer may also add a to-do to it."""
+    return can_file_record(user, customer, "service")
+
+
+def can_close_task(
+    user: User | None, owner_id: int, collaborator_id: int | None, customer: Customer
+) -> bool:
+    """Complete or reopen: the owner, the collaborator, the customer's editors."""
+    if user is None or not user.is_active:
+        return False
+    if user.pk in {owner_id, collaborator_id}:
+        return True
+    return can_edit_customer(user, customer)
+
+
+def can_change_task(
+    user: User | None, owner_id: int, created_by_id: int | None, customer: Customer
+) -> bool:
+    """Edit or cancel: the owner, whoever created it, the customer's editors."""
+    if user is None or not user.is_active:
+        return False
+    if user.pk in {owner_id, created_by_id}:
+        return True
+    return can_edit_customer(user, customer)

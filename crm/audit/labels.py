@@ -38,6 +38,16 @@ ACTIONS = {
     "tag.rename": "重命名标签",
     "tag.merge": "合并标签",
     "tag.delete": "删除标签",
+    "record.file": "填写维护记录",
+    "record.update": "修改维护记录",
+    "record.void": "作废维护记录",
+    "task.create": "新建待办",
+    "task.update": "修改待办",
+    "task.complete": "完成待办",
+    "task.cancel": "取消待办",
+    "task.reopen": "重新打开待办",
+    "workday.override_set": "设置工作日调整",
+    "workday.override_remove": "删除工作日调整",
 }
 EXTRA_FIELDS = {
     "tags": "标签",

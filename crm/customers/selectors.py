@@ -162,8 +162,10 @@ def customer_detail(user: User, pk: int) -> Customer:
     return customer
 
 
-def timeline_page(customer: Customer, before: int | None = None) -> tuple[list[AuditEvent], Any]:
-    qs: QuerySet[AuditEvent] = customer_timeline(customer).select_related("actor")
+def timeline_page(
+    customer: Customer, before: int | None = None, viewer: Any = None
+) -> tuple[list[AuditEvent], Any]:
+    qs: QuerySet[AuditEvent] = customer_timeline(customer, viewer).select_related("actor")
     if before:
         qs = qs.filter(id__lt=before)
     rows = list(qs[: PAGE + 1])

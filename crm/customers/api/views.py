@@ -184,7 +184,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["get"], pagination_class=CursorPagination)
     def timeline(self, request: Request, pk: str) -> Response:
         customer = services.get_visible(api_actor(request), pk)
-        page = self.paginate_queryset(customer_timeline(customer))
+        page = self.paginate_queryset(customer_timeline(customer, request_user(request)))
         full = policy.can_see_personal(request_user(request), customer)
         rows = AuditEventSerializer(page, many=True, context={"personal_full": full}).data
         return self.get_paginated_response(rows)

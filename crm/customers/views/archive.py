@@ -100,7 +100,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def timeline_context(user: Any, customer: Customer, before: int | None) -> dict[str, Any]:
     """One page of the timeline; personal values stay masked on the page, as on the contacts card
     (the reveal button shows a contact's current value, and logs it)."""
-    events, next_cursor = selectors.timeline_page(customer, before)
+    events, next_cursor = selectors.timeline_page(customer, before, user)
     names = selectors.custom_field_names() if any("custom" in e.changes for e in events) else {}
     for event in events:
         event.label = labels.action_label(event.action)  # type: ignore[attr-defined]

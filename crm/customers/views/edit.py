@@ -173,7 +173,8 @@ def _when(at: Any) -> str:
 
 def _conflict(request: HttpRequest, customer: Customer, seen: int | None) -> dict[str, Any]:
     """What others changed since the page was loaded (newest first), and the new lock values."""
-    qs = customer_timeline(customer).filter(id__gt=seen or 0).select_related("actor")
+    qs = customer_timeline(customer, request.user).filter(id__gt=seen or 0)
+    qs = qs.select_related("actor")
     events: list[AuditEvent] = list(qs[:CONFLICT_EVENTS])
     full = policy.can_see_personal(request.user, customer)  # type: ignore[arg-type]
     for event in events:
