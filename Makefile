@@ -36,8 +36,13 @@ setup: env static
 	$(VENV)/crm migrate --noinput
 	$(MAKE) --no-print-directory var/static/staticfiles.json
 
+# The web server, the task worker (django.tasks database queue) and the scheduler (daily
+# follow-up discipline run) together: Ctrl-C, or gunicorn exiting, stops all three.
 run: setup
 	@echo "CRM 正在启动: http://127.0.0.1:$(PORT)/"
+	@$(VENV)/crm db_worker & worker=$$!; \
+	$(VENV)/crm crontask & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 	  --access-logfile - --graceful-timeout 5
 

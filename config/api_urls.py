@@ -6,6 +6,7 @@ from crm.accounts.api.views import TeamViewSet, TokenRevokeView, TokenView, User
 from crm.audit.api.views import AuditEventViewSet, SensitiveAccessViewSet
 from crm.contacts.api.views import ContactViewSet
 from crm.customers.api import views as customers
+from crm.discipline.api.views import AgendaView
 from crm.records.api.views import RecordViewSet, TaskViewSet
 from crm.workdays.api import views as workdays
 
@@ -31,6 +32,7 @@ router.register("workday-overrides", workdays.CalendarOverrideViewSet, basename=
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/token/current/", TokenRevokeView.as_view(), name="api-token-revoke"),
+    path("agenda/", AgendaView.as_view(), name="api-agenda"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

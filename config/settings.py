@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "crm.configuration",
     "crm.records",
     "crm.workdays",
+    "django_tasks_db",
+    "crontask",
+    "crm.discipline",
 ]
 
 MIDDLEWARE = [
@@ -263,3 +266,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CRM_LOG_LEVEL", "WARNING")},
 }
+
+# --- background jobs ------------------------------------------------------------------------
+# django.tasks with the database queue: `crm db_worker` runs tasks, `crm crontask` enqueues
+# the scheduled ones (crm/<app>/tasks.py, @cron); `make run` starts both beside gunicorn.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("crm.accounts.urls")),
     path("customers/", include("crm.customers.urls")),
     path("settings/", include("crm.configuration.urls")),
+    path("", include("crm.records.urls")),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -16,6 +16,8 @@ from crm.contacts import services as contacts
 from crm.core.testing import PASSWORD, Personas, actor
 from crm.customers import services as customers
 from crm.customers.models import Customer, Industry, Source, Tag
+from crm.discipline import engine as discipline_engine
+from crm.discipline import services as discipline
 from crm.records import services as records
 from crm.workdays import services as workdays
 
@@ -142,6 +144,17 @@ def _task_reopen(p: Personas) -> Write:
     return lambda: records.reopen_task(actor(p.alice), task, "客户又提出修改")
 
 
+def _overdue_evaluation(p: Personas, customer: Customer) -> Any:
+    """The engine run by a person (source web): a high-intent customer last contacted long
+    ago becomes 待跟进 (the daily job does the same as source system)."""
+    from django.utils import timezone
+
+    Customer.objects.filter(pk=customer.pk).update(
+        intent="high", last_contacted_at=timezone.now() - datetime.timedelta(days=30)
+    )
+    return discipline_engine.evaluate_customer(customer.pk, localdate(), actor=actor(p.alice))
+
+
 # action -> setup(personas) that prepares what the write needs and returns the write itself
 WRITES: dict[str, Callable[[Personas], Write]] = {
     "customer.create": _plain(
@@ -231,6 +244,13 @@ WRITES: dict[str, Callable[[Personas], Write]] = {
         )
     ),
     "workday.override_remove": _override_remove,
+    "settings.discipline": _plain(
+        lambda p: discipline.update_rules(actor(p.admin), escalate_after_days=3)
+    ),
+    "discipline.evaluate": _with_customer(_overdue_evaluation),
+    "customer.info_checked": _with_customer(
+        lambda p, c: discipline.confirm_info(actor(p.alice), c)
+    ),
 }
 
 

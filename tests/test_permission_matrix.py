@@ -326,6 +326,14 @@ CASES = [
         lambda w: {"day": "2026-03-07", "is_workday": True, "note": "年会补班"},
         admin_only(201),
     ),
+    Case("agenda", "get", static("/api/v1/agenda/"), none, everyone(200)),
+    Case(
+        "agenda of a team member",
+        "get",
+        lambda w: f"/api/v1/agenda/?user={w.p.alice.pk}",
+        none,
+        {**view(200), "bob": 404, "erin": 404},
+    ),
     Case(
         "workday override delete",
         "delete",

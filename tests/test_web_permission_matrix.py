@@ -43,6 +43,9 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/customers/{pk}/contacts/{contact}/edit/", EDIT),
     ("/customers/{pk}/contacts/{contact}/delete/", EDIT),
     ("/customers/{pk}/addresses/new/", EDIT),
+    ("/agenda/", EVERYONE),
+    ("/customers/{pk}/records/", SEE),
+    ("/customers/{pk}/records/new/", SEE),  # erin files service cards (the dialog offers no other)
     ("/settings/", ADMIN_ONLY),
     ("/settings/users/", ADMIN_ONLY),
     ("/settings/teams/", ADMIN_ONLY),

@@ -48,6 +48,9 @@ ACTIONS = {
     "task.reopen": "重新打开待办",
     "workday.override_set": "设置工作日调整",
     "workday.override_remove": "删除工作日调整",
+    "settings.discipline": "修改跟进纪律规则",
+    "discipline.evaluate": "跟进纪律评估",
+    "customer.info_checked": "确认客户信息已核实",
 }
 EXTRA_FIELDS = {
     "tags": "标签",

@@ -99,3 +99,34 @@ def record_sensitive_access(
         field=field,
         reason=reason,
     )
+
+
+def record_many(
+    actor: Actor,
+    action: str,
+    items: Iterable[tuple[models.Model, Customer | None, Mapping[str, Any]]],
+    *,
+    reason: str = "",
+) -> int:
+    """Append one audit event per (object, customer, changes) in one bulk insert (the
+    discipline engine's changed customers). Same rules as `record`: inside a transaction."""
+    assert transaction.get_connection().in_atomic_block, "audit.record runs inside a transaction"
+    user = actor.user
+    label = (user.get_full_name() or user.get_username()) if user else "系统"
+    events = [
+        AuditEvent(
+            actor=user,
+            actor_label=label,
+            source=actor.source,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            customer=customer,
+            changes=dict(changes),
+            reason=reason,
+        )
+        for obj, customer, changes in items
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=500)
+    return len(events)

@@ -296,6 +296,13 @@ class Customer(models.Model):
     custom = models.JSONField("自定义字段", default=dict, blank=True)
     notes = models.TextField("备注", blank=True)
     last_contacted_at = models.DateTimeField("最近联系时间", null=True, blank=True)
+    # follow-up discipline 跟进纪律: written by crm.discipline.engine only (derived values)
+    follow_up_due = models.DateField("下次应跟进日期", null=True, blank=True, editable=False)
+    follow_up_overdue_days = models.PositiveIntegerField(
+        "跟进逾期工作日", default=0, editable=False
+    )
+    escalated = models.BooleanField("已升级至经理", default=False, editable=False)
+    info_checked_on = models.DateField("信息核实日期", null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="创建人",
@@ -327,6 +334,7 @@ class Customer(models.Model):
             models.Index(fields=["owner", "-id"], name="customer_owner"),
             models.Index(fields=["stage", "-id"], name="customer_stage"),
             models.Index(fields=["-updated_at", "-id"], name="customer_updated"),
+            models.Index(fields=["owner", "follow_up_due"], name="customer_owner_due"),
         ]
 
     def __str__(self) -> str:

@@ -31,6 +31,7 @@ from crm.contacts.models import Contact
 from crm.core.actor import Actor
 from crm.core.errors import NotFound, PreconditionFailed
 from crm.customers.models import Customer
+from crm.discipline import engine as discipline
 
 from . import rules
 from .choices import RecordKind, TaskStatus
@@ -215,6 +216,7 @@ def file_record(
                 messages = [f"第 {index} 项待办: {m}" for m in exc.messages]
                 raise ValidationError({"tasks": messages}) from exc
         _touch_customer(customer.pk, record.occurred_at)
+        discipline.evaluate_customer(customer.pk, timezone.localdate())  # next due, to_follow
     return record
 
 

@@ -447,3 +447,61 @@ def test_add_a_second_contact_in_a_dialog_and_make_it_primary(page: Page, live_s
     assert page.evaluate("window.__notReloaded") == "yes"
     shot(page, "second-contact-primary")
     assert [c.name for c in customer.contacts.filter(is_primary=True)] == ["周雨桐"]
+
+
+def test_file_a_card_with_a_todo_by_keyboard_then_complete_it_from_the_agenda(
+    page: Page, live_server: Any
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    alice = testing.make_personas().alice
+    customer = make_customer(alice)
+    due = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
+    login_as(page, live_server, alice)
+    goto(page, live_server, customer_url(customer))
+
+    # open the dialog from the keyboard; the core content has the focus
+    page.locator("#file-record").focus()
+    page.keyboard.press("Enter")
+    dialog = page.locator("#crm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#id_content")).to_be_focused()
+    page.keyboard.type("1.客户反馈系统操作复杂,希望简化流程;2.询问新功能上线时间")
+    dialog.locator("#id_purpose").select_option("needs_discovery")
+    dialog.locator("input[name=contacts]").first.check()
+    dialog.locator("[name=task_description]").first.fill("提供简化流程的报价单")
+    dialog.locator("[name=task_due]").first.fill(due)
+    dialog.locator("#add-task-row").click()
+    expect(dialog.locator("tbody [data-task-row]")).to_have_count(4)
+    shot(page, "record-dialog")
+    dialog.locator("#id_content").press("Control+Enter")
+
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#messages")).to_contain_text("已填写维护记录,并添加 1 项待办")
+    expect(page.locator("#records [data-record]")).to_have_count(1)
+    expect(page.locator("#records")).to_contain_text("希望简化流程")
+    expect(page.locator("#records")).to_contain_text("林晓峰")
+    expect(page.locator("#tasks [data-task]")).to_contain_text("提供简化流程的报价单")
+    expect(page.locator("#timeline [data-action='record.file']")).to_have_count(1)
+    shot(page, "record-filed")
+
+    # 我的待办: the to-do is upcoming; completing it needs a result
+    page.locator("aside").get_by_role("link", name="我的待办").click()
+    upcoming = page.locator("#agenda-upcoming")
+    expect(upcoming).to_contain_text("提供简化流程的报价单")
+    shot(page, "agenda")
+    upcoming.get_by_role("button", name="完成").click()
+    expect(dialog.locator("#id_result")).to_be_focused()
+    page.keyboard.press("Control+Enter")
+    expect(dialog.locator(".invalid-feedback")).to_contain_text("请写明处理结果")
+    page.keyboard.type("已发送报价单,客户确认下周签约")
+    page.keyboard.press("Control+Enter")
+
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#messages")).to_contain_text("已完成待办“提供简化流程的报价单”")
+    expect(page.locator("#agenda-upcoming")).not_to_contain_text("提供简化流程的报价单")
+    shot(page, "completed")
+    task = customer.tasks.get()
+    assert (task.status, task.result) == ("done", "已发送报价单,客户确认下周签约")

@@ -435,8 +435,9 @@ def make_customers(personas: Any, customer_of: Any, count: int) -> list[Customer
 # teams and custom fields. The session is not written: it is re-saved at most every 5 minutes.
 LIST_QUERIES = 11
 # Detail: the same first three, then the customer (scope and edit right in one query), tags,
-# collaborators, addresses, contacts, the timeline events and the custom fields' labels.
-DETAIL_QUERIES = 12
+# collaborators, addresses, contacts, the timeline events and the custom fields' labels; then
+# the open to-dos and the record cards (crm.records' cards; their contacts are prefetched).
+DETAIL_QUERIES = 14
 
 
 @pytest.mark.parametrize("count", [5, 25])

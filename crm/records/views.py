@@ -1,0 +1,254 @@
+"""Record cards and to-dos in the web app: the customer page's cards, the filing dialog, the
+to-do dialogs and 我的待办 (/agenda/).
+
+Thin adapters over crm.records.services: GET renders a dialog into #crm-dialog-body; a refused
+write re-renders it with the service's Chinese messages and everything typed (to-do rows too);
+a done write closes it and swaps the changed parts out of band: on the customer page the
+records card, the to-dos card, the timeline and the messages; on 我的待办 its sections.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from crm.accounts import policy
+from crm.accounts.models import User
+from crm.core.actor import Actor
+from crm.core.errors import NotFound
+from crm.core.forms import apply_errors
+from crm.customers.models import Customer
+from crm.customers.views.archive import timeline_context
+
+from . import selectors, services
+from .choices import RecordKind
+from .forms import RecordForm, TaskCancelForm, TaskResultForm, now_local, task_rows, task_specs
+from .models import Task
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor(request.user, "web")  # type: ignore[arg-type]
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _from_agenda(request: HttpRequest) -> bool:
+    return request.GET.get("origin") == "agenda"
+
+
+# --- the customer page's cards ----------------------------------------------------------------
+
+
+def records_context(user: User, customer: Customer, cursor: str = "") -> dict[str, Any]:
+    rows, next_cursor = selectors.records_page(user, customer, cursor)
+    return {
+        "customer": customer,
+        "records": rows,
+        "records_cursor": next_cursor,
+        "can_file": policy.can_file_record(user, customer, RecordKind.SERVICE),
+    }
+
+
+def tasks_context(user: User, customer: Customer) -> dict[str, Any]:
+    tasks = selectors.open_tasks(user, customer)
+    editable = {customer.pk} if policy.can_edit_customer(user, customer) else set()
+    selectors.mark_task_actions(user, tasks, editable)
+    return {"customer": customer, "tasks": tasks}
+
+
+@login_required
+@require_GET
+def customer_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """The next page of the records card (加载更多)."""
+    customer = services.get_visible_customer(_actor(request), pk)
+    context = records_context(_user(request), customer, request.GET.get("before", ""))
+    return render(request, "records/_record_rows.html", context)
+
+
+def _refreshed(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:
+    """Close the dialog; swap what changed on the page the dialog was opened from."""
+    user = _user(request)
+    if _from_agenda(request):
+        return render(
+            request,
+            "records/_refresh_agenda.html",
+            {**_agenda_context(request, user), "message": message},
+        )
+    context = {
+        **timeline_context(user, customer, None),
+        **tasks_context(user, customer),
+        **records_context(user, customer),
+        "oob": True,
+        "message": message,
+    }
+    return render(request, "records/_refresh.html", context)
+
+
+# --- filing a card ------------------------------------------------------------------------------
+
+
+def _kinds(user: User, customer: Customer) -> list[tuple[str, Any]]:
+    kinds = [
+        (k, label) for k, label in RecordKind.choices if policy.can_file_record(user, customer, k)
+    ]
+    if not kinds:
+        raise PermissionDenied(_("您没有为该客户填写维护记录的权限"))
+    return kinds
+
+
+def _owners(user: User, customer: Customer) -> list[User]:
+    """Who a to-do can be given to: the actor, the customer's owner and collaborators, and the
+    actor's teammates."""
+    scope = Q(pk__in=[user.pk, customer.owner_id]) | Q(collaborating_customers=customer)
+    if user.team_id:
+        scope |= Q(team_id=user.team_id)
+    people = User.objects.filter(scope, is_active=True)
+    return list(people.distinct().order_by("full_name", "username"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_record(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, user = _actor(request), _user(request)
+    customer = services.get_visible_customer(actor, pk)
+    kinds = _kinds(user, customer)
+    contacts = [(c.pk, c.name) for c in customer.contacts.order_by("-is_primary", "id")]
+    initial = {"occurred_at": now_local(), "kind": kinds[0][0]}
+    initial["channel"] = customer.preferred_channel or "phone"
+    data = request.POST if request.method == "POST" else None
+    form = RecordForm(data, kinds=kinds, contacts=contacts, initial=initial)
+    owners = _owners(user, customer)
+    rows = task_rows(data, str(user.pk))
+    if data is not None:
+        specs = task_specs(rows, {str(o.pk): o for o in owners})
+        if form.is_valid() and specs is not None:
+            fields = form.service_fields()
+            try:
+                record = services.file_record(actor, customer=customer, tasks=specs, **fields)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                message = _("已填写维护记录")
+                if specs:
+                    message = _("已填写维护记录,并添加 %(n)d 项待办") % {"n": len(specs)}
+                if record.is_late:
+                    message += _("(超过 24 小时,已标记为补录)")
+                return _refreshed(request, customer, message)
+    context = {
+        "customer": customer,
+        "form": form,
+        "rows": rows,
+        "selected_contacts": [str(v) for v in (form["contacts"].value() or [])],
+        "owners": [(o.pk, str(o)) for o in owners],
+        "default_owner": user.pk,
+        "title": _("填写维护记录"),
+        "action": request.get_full_path(),
+    }
+    return render(request, "records/dialogs/file.html", context)
+
+
+# --- closing a to-do ----------------------------------------------------------------------------
+
+
+def _task(request: HttpRequest, pk: int) -> Task:
+    return services.get_visible_task(_actor(request), pk)
+
+
+def _task_dialog(
+    request: HttpRequest, template: str, task: Task, form: Any, title: str
+) -> HttpResponse:
+    context = {
+        "customer": task.customer,
+        "task": task,
+        "form": form,
+        "title": title,
+        "action": request.get_full_path(),
+    }
+    return render(request, template, context)
+
+
+def _close_task(request: HttpRequest, pk: int, *, complete: bool) -> HttpResponse:
+    actor, user = _actor(request), _user(request)
+    task = _task(request, pk)
+    allowed = (
+        policy.can_close_task(user, task.owner_id, task.collaborator_id, task.customer)
+        if complete
+        else policy.can_change_task(user, task.owner_id, task.created_by_id, task.customer)
+    )
+    if not allowed:
+        raise PermissionDenied(_("只有负责人、协办人或客户负责人可以处理这条待办"))
+    form: Any = (TaskResultForm if complete else TaskCancelForm)(
+        request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if complete:
+                services.complete_task(actor, task, form.cleaned_data["result"])
+            else:
+                services.cancel_task(actor, task, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            done = _("已完成待办“%(task)s”") if complete else _("已取消待办“%(task)s”")
+            return _refreshed(request, task.customer, done % {"task": task.description})
+    if complete:
+        return _task_dialog(request, "records/dialogs/complete.html", task, form, _("完成待办"))
+    return _task_dialog(request, "records/dialogs/cancel.html", task, form, _("取消待办"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complete_task(request: HttpRequest, pk: int) -> HttpResponse:
+    return _close_task(request, pk, complete=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel_task(request: HttpRequest, pk: int) -> HttpResponse:
+    return _close_task(request, pk, complete=False)
+
+
+# --- 我的待办 ---------------------------------------------------------------------------------
+
+
+def _target(request: HttpRequest, viewer: User) -> tuple[User, list[User]]:
+    """The user whose agenda is shown (?user=<id>) and the members the viewer may switch to."""
+    members = selectors.agenda_members(viewer)
+    switchable: list[User] = []
+    if viewer.is_admin or viewer.role == "sales_manager":
+        switchable = list(members.select_related("team").order_by("team_id", "full_name", "pk"))
+    wanted = request.GET.get("user", "")
+    if not wanted or wanted == str(viewer.pk):
+        return viewer, switchable
+    found = next((m for m in switchable if str(m.pk) == wanted), None)
+    if found is None:
+        raise NotFound(_("没有找到这位成员,或您无权查看其待办"))
+    return found, switchable
+
+
+def _agenda_context(request: HttpRequest, viewer: User) -> dict[str, Any]:
+    target, members = _target(request, viewer)
+    query = "" if target.pk == viewer.pk else f"&user={target.pk}"
+    return {
+        "agenda": selectors.agenda(viewer, target),
+        "target": target,
+        "is_self": target.pk == viewer.pk,
+        "members": selectors.member_counts(viewer, members) if members else [],
+        "origin": f"?origin=agenda{query}",
+    }
+
+
+@login_required
+@require_GET
+def agenda(request: HttpRequest) -> HttpResponse:
+    context = _agenda_context(request, _user(request))
+    return render(request, "records/agenda.html", context)
