@@ -8,7 +8,7 @@ import django_filters as filters
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from crm.core.filters import IdFilter
+from crm.core.filters import IdFilter, UtcDateTimeFilter
 
 from .choices import Purpose, RecordKind, TaskStatus
 from .models import Record, Task
@@ -21,10 +21,10 @@ class RecordFilter(filters.FilterSet):
     purpose = filters.ChoiceFilter(choices=Purpose.choices, label="沟通目的")
     is_late = filters.BooleanFilter(label="超时填写")
     voided = filters.BooleanFilter(label="已作废")
-    occurred_after = filters.IsoDateTimeFilter(
+    occurred_after = UtcDateTimeFilter(
         field_name="occurred_at", lookup_expr="gte", label="维护时间起"
     )
-    occurred_before = filters.IsoDateTimeFilter(
+    occurred_before = UtcDateTimeFilter(
         field_name="occurred_at", lookup_expr="lte", label="维护时间止"
     )
 

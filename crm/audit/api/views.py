@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.permissions import BasePermission
@@ -15,7 +13,7 @@ from rest_framework.request import Request
 from crm.accounts import policy
 from crm.audit.models import SOURCE_CHOICES, AuditEvent, SensitiveAccess
 from crm.core.api import request_user
-from crm.core.filters import IdFilter
+from crm.core.filters import IdFilter, UtcDateTimeFilter
 
 from .serializers import AuditEventSerializer, SensitiveAccessSerializer
 
@@ -33,26 +31,12 @@ class AuditEventFilter(filters.FilterSet):
     source = filters.ChoiceFilter(choices=SOURCE_CHOICES, label="来源")
     object_type = filters.CharFilter(label="对象类型,如 customers.customer")
     object_id = filters.CharFilter(label="对象 ID")
-    after = filters.IsoDateTimeFilter(method="filter_after", label="起始时间")
-    before = filters.IsoDateTimeFilter(method="filter_before", label="截止时间")
+    after = UtcDateTimeFilter(field_name="at", lookup_expr="gte", label="起始时间")
+    before = UtcDateTimeFilter(field_name="at", lookup_expr="lt", label="截止时间")
 
     class Meta:
         model = AuditEvent
         fields: list[str] = []
-
-    def filter_after(self, queryset: QuerySet[AuditEvent], name: str, value: datetime) -> Any:
-        return queryset.filter(at__gte=as_utc(value))
-
-    def filter_before(self, queryset: QuerySet[AuditEvent], name: str, value: datetime) -> Any:
-        return queryset.filter(at__lt=as_utc(value))
-
-
-def as_utc(value: datetime) -> datetime:
-    """Any ISO offset the parser accepts, as UTC (PostgreSQL refuses offsets past ±15:59)."""
-    try:
-        return value.astimezone(UTC)
-    except (OverflowError, ValueError) as exc:
-        raise ValidationError("时间超出范围") from exc
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -124,3 +125,17 @@ def _fields():
         "purpose": "regular_visit",
         "content": "询问新功能的上线时间",
     }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "occurred_after=2825-08-05T18:30:23%2B23:00",
+        "occurred_before=0132-06-23T18:30:15-20:48",
+        "occurred_after=2026-11-01T00:00:00%2B08:00",
+    ],
+)
+def test_record_list_takes_any_iso_offset_without_a_server_error(personas: Any, query: str) -> None:
+    response = api_client(personas.alice).get(f"/api/v1/records/?{query}")
+
+    assert response.status_code == 200
