@@ -505,3 +505,29 @@ def test_file_a_card_with_a_todo_by_keyboard_then_complete_it_from_the_agenda(
     shot(page, "completed")
     task = customer.tasks.get()
     assert (task.status, task.result) == ("done", "已发送报价单,客户确认下周签约")
+
+
+def test_a_refused_card_keeps_the_dialog_and_breaks_no_policy(page: Page, live_server: Any) -> None:
+    """A refused card re-renders the dialog with the errors and everything typed; the guard
+    fails the test on any CSP report or console error."""
+    alice = testing.make_personas().alice
+    customer = make_customer(alice)
+    login_as(page, live_server, alice)
+    goto(page, live_server, customer_url(customer))
+
+    page.locator("#file-record").click()
+    dialog = page.locator("#crm-dialog")
+    expect(dialog.locator("#id_content")).to_be_focused()
+    page.keyboard.type("1.客户确认下月扩容 20 个账号;2.希望提供培训方案")
+    dialog.locator("#id_purpose").select_option("needs_discovery")
+    dialog.locator("[name=task_description]").first.fill("发送培训方案")  # no due date
+    dialog.locator("[name=task_description]").first.press("Control+Enter")
+
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".invalid-feedback").first).to_be_visible()
+    expect(dialog.locator("#id_content")).to_have_value(
+        "1.客户确认下月扩容 20 个账号;2.希望提供培训方案"
+    )
+    expect(dialog.locator("[name=task_description]").first).to_have_value("发送培训方案")
+    shot(page, "refused-card")
+    assert not customer.records.exists()
