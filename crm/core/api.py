@@ -85,6 +85,18 @@ def etag_for(version: int, pk: int) -> str:
     return f'"{pk}-{version}"'
 
 
+def versioned_response(
+    view: Any, queryset: Any, serializer_class: Any, pk: int, code: int = status.HTTP_200_OK
+) -> Response:
+    """A written object as the API answers it: its body with a strong ETag, or 204 when the
+    write took it out of the actor's scope (`queryset` is the actor's, already restricted)."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    body = serializer_class(obj, context=view.get_serializer_context()).data
+    return Response(body, status=code, headers={"ETag": etag_for(obj.version, pk)})
+
+
 ETAG = re.compile(r'"([0-9]{1,18})-([0-9]{1,9})"')
 
 

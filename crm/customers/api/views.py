@@ -18,10 +18,10 @@ from crm.audit.selectors import customer_timeline
 from crm.core.api import (
     CursorPagination,
     api_actor,
-    etag_for,
     expected_version,
     request_user,
     validated,
+    versioned_response,
 )
 from crm.customers import services
 from crm.customers.filters import CustomerFilter
@@ -92,11 +92,8 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(services.get_visible(api_actor(request), kwargs["pk"]).pk)
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        customer = self.get_queryset().with_detail_data().filter(pk=pk).first()
-        if customer is None:  # the write took the customer out of the actor's scope
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        body = s.CustomerSerializer(customer, context=self.get_serializer_context()).data
-        return Response(body, status=code, headers={"ETag": etag_for(customer.version, pk)})
+        qs = self.get_queryset().with_detail_data()
+        return versioned_response(self, qs, s.CustomerSerializer, pk, code)
 
     @extend_schema(request=s.CustomerCreateSerializer, responses={201: s.CustomerSerializer})
     def create(self, request: Request) -> Response:

@@ -11,7 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.core.api import api_actor, etag_for, expected_version, request_user, validated
+from crm.core.api import (
+    api_actor,
+    expected_version,
+    request_user,
+    validated,
+    versioned_response,
+)
 from crm.records import services
 from crm.records.filters import RecordFilter, TaskFilter
 from crm.records.models import Record, Task
@@ -32,11 +38,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Record.objects.visible_to(request_user(self.request)).with_list_data()
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        record = self.get_queryset().filter(pk=pk).first()
-        if record is None:  # the write took it out of the actor's scope
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        body = s.RecordSerializer(record, context=self.get_serializer_context()).data
-        return Response(body, status=code, headers={"ETag": etag_for(record.version, pk)})
+        return versioned_response(self, self.get_queryset(), s.RecordSerializer, pk, code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail(services.get_visible_record(api_actor(request), kwargs["pk"]).pk)
@@ -80,11 +82,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Task.objects.visible_to(request_user(self.request)).with_list_data()
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        task = self.get_queryset().filter(pk=pk).first()
-        if task is None:  # the write took it out of the actor's scope
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        body = s.TaskSerializer(task, context=self.get_serializer_context()).data
-        return Response(body, status=code, headers={"ETag": etag_for(task.version, pk)})
+        return versioned_response(self, self.get_queryset(), s.TaskSerializer, pk, code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail(services.get_visible_task(api_actor(request), kwargs["pk"]).pk)
