@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from crm.core.testing import PASSWORD
@@ -59,7 +60,21 @@ def shot(page: Page, name: str) -> Path:
     """Save a full-page screenshot as <test-name>-<name>.png and return its path."""
     path = screenshot_dir() / f"{_safe(_current['test'])}-{_safe(name)}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="initial")
+    # Chromium sometimes answers "Unable to capture screenshot" when the machine is busy or
+    # another context's window was in front (seen in CI with two pages of one test): bring the
+    # page to the front and try again. A screenshot is the record of what the test saw, not
+    # an assertion, so the last attempt falls back to the viewport rather than fail the test.
+    for attempt in range(4):
+        try:
+            page.bring_to_front()
+            page.screenshot(
+                path=str(path), full_page=attempt < 3, animations="disabled", caret="initial"
+            )
+            break
+        except PlaywrightError:
+            if attempt == 3:
+                raise
+            page.wait_for_timeout(250 * (attempt + 1))
     _current["shots"].append(path)
     return path
 
