@@ -6,7 +6,8 @@ from crm.accounts.api.views import TeamViewSet, TokenRevokeView, TokenView, User
 from crm.audit.api.views import AuditEventViewSet, SensitiveAccessViewSet
 from crm.contacts.api.views import ContactViewSet
 from crm.customers.api import views as customers
-from crm.discipline.api.views import AgendaView
+from crm.discipline.api.views import AgendaView, DisciplineRulesView
+from crm.notifications.api.views import NotificationViewSet
 from crm.records.api.views import RecordViewSet, TaskViewSet
 from crm.workdays.api import views as workdays
 
@@ -27,12 +28,14 @@ router.register("sensitive-access", SensitiveAccessViewSet, basename="sensitivea
 router.register("records", RecordViewSet, basename="record")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("workdays", workdays.WorkdayViewSet, basename="workday")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("workday-overrides", workdays.CalendarOverrideViewSet, basename="workdayoverride")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("auth/token/current/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("agenda/", AgendaView.as_view(), name="api-agenda"),
+    path("discipline-rules/", DisciplineRulesView.as_view(), name="api-discipline-rules"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "crontask",
     "crm.discipline",
+    "crm.notifications",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.core.navigation.navigation",
+                "crm.notifications.views.badge",
             ],
         },
     }
@@ -271,3 +273,33 @@ LOGGING = {
 # django.tasks with the database queue: `crm db_worker` runs tasks, `crm crontask` enqueues
 # the scheduled ones (crm/<app>/tasks.py, @cron); `make run` starts both beside gunicorn.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- e-mail (notification digests) ----------------------------------------------------------
+# Notifications always show in the app (the bell, 消息提醒). With CRM_EMAIL_HOST set, the
+# daily run also mails each recipient one digest of their new notifications over SMTP.
+_EMAIL_HOST = os.environ.get("CRM_EMAIL_HOST", "")
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _EMAIL_HOST,
+                "port": int(os.environ["CRM_EMAIL_PORT"])
+                if os.environ.get("CRM_EMAIL_PORT")
+                else None,
+                "username": os.environ.get("CRM_EMAIL_USER", ""),
+                "password": os.environ.get("CRM_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("CRM_EMAIL_USE_TLS"),
+                "use_ssl": env_bool("CRM_EMAIL_USE_SSL"),
+                "timeout": 20,
+            },
+        }
+        if _EMAIL_HOST
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = os.environ.get("CRM_EMAIL_FROM", "CRM <crm@localhost>")
+CRM_NOTIFY_EMAIL = bool(_EMAIL_HOST)
+# The address users reach the app at (links in e-mails and calendar events), e.g.
+# https://crm.example.com; without it e-mails say to sign in and events carry no link.
+CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "").rstrip("/")

@@ -5,6 +5,8 @@ urlpatterns = [
     path("customers/", include("crm.customers.urls")),
     path("settings/", include("crm.configuration.urls")),
     path("", include("crm.records.urls")),
+    path("", include("crm.discipline.urls")),
+    path("notifications/", include("crm.notifications.urls")),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -29,6 +29,7 @@ from crm.customers.models import (
     NumberRule,
     Source,
 )
+from crm.discipline.models import DisciplineRules
 from crm.records import services as record_services
 from crm.records.models import Record, Task
 from crm.workdays import services as workday_services
@@ -334,6 +335,22 @@ CASES = [
         none,
         {**view(200), "bob": 404, "erin": 404},
     ),
+    Case("notifications", "get", static("/api/v1/notifications/"), none, everyone(200)),
+    Case(
+        "notifications read",
+        "post",
+        static("/api/v1/notifications/read/"),
+        lambda w: {"all": True},
+        everyone(200),
+    ),
+    Case("discipline rules", "get", static("/api/v1/discipline-rules/"), none, everyone(200)),
+    Case(
+        "discipline rules change",
+        "patch",
+        static("/api/v1/discipline-rules/"),
+        lambda w: {"escalate_after_days": 3},
+        admin_only(200),
+    ),
     Case(
         "workday override delete",
         "delete",
@@ -376,6 +393,7 @@ def state() -> dict[str, Any]:
         "records": list(Record.objects.order_by("pk").values("pk", "version", "voided")),
         "tasks": list(Task.objects.order_by("pk").values("pk", "version", "status")),
         "workday_overrides": list(CalendarOverride.objects.order_by("day").values()),
+        "discipline_rules": list(DisciplineRules.objects.values()),
     }
 
 

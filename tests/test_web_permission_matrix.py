@@ -56,6 +56,10 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/settings/industries/", ADMIN_ONLY),
     ("/settings/workdays/", ADMIN_ONLY),
     ("/settings/workdays/?year=2031", ADMIN_ONLY),
+    ("/settings/discipline/", ADMIN_ONLY),
+    ("/notifications/", EVERYONE),
+    ("/notifications/?unread=1", EVERYONE),
+    ("/agenda/calendar/", EVERYONE),
 ]
 
 

@@ -52,6 +52,9 @@ class User(AbstractUser):
     grant_personal = models.BooleanField(
         "可查看完整联系方式", default=False, help_text="手机、邮箱不打码显示"
     )
+    # Kept by crm.notifications.services (recounted from the notifications on every change),
+    # so the top bar's bell costs no query: the user row is read for every request anyway.
+    unread_notifications = models.PositiveIntegerField("未读提醒", default=0, editable=False)
 
     class Meta:
         verbose_name = "用户"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator as MaxValue
+from django.core.validators import MinValueValidator as MinValue
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -220,3 +223,67 @@ class WorkdayOverrideForm(SettingsForm):
 
 class WorkdayRemoveForm(forms.Form):
     day = forms.DateField(input_formats=["%Y-%m-%d"])
+
+
+# 跟进纪律规则, in the groups the settings page shows (field, label).
+DISCIPLINE_GROUPS: list[tuple[Any, list[tuple[str, Any]]]] = [
+    (
+        _("按意向程度(工作日)"),
+        [
+            ("intent_high_days", _("高意向")),
+            ("intent_medium_days", _("中意向")),
+            ("intent_low_days", _("低意向")),
+        ],
+    ),
+    (
+        _("按客户阶段(工作日)"),
+        [
+            ("potential_days", _("潜在客户(未约定下次沟通时)")),
+            ("intent_stage_days", _("意向客户")),
+            ("cooperating_days", _("合作中客户")),
+            ("dormant_days", _("沉睡客户回顾")),
+            ("lost_days", _("流失客户回顾")),
+        ],
+    ),
+    (
+        _("按客户等级(工作日,留空表示不单独设置)"),
+        [
+            ("level_a_days", _("A 类(战略客户)")),
+            ("level_b_days", _("B 类(重点客户)")),
+            ("level_c_days", _("C 类(普通客户)")),
+        ],
+    ),
+    (
+        _("标记与升级"),
+        [
+            ("dormant_months", _("无合作满几个月标记“长期无合作”")),
+            ("info_check_months", _("信息核实周期(月)")),
+            ("escalate_after_days", _("逾期几个工作日后升级至团队经理")),
+        ],
+    ),
+]
+
+
+class DisciplineRulesForm(SettingsForm):
+    """跟进纪律规则: the bounds come from the model's validators; the service saves."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from crm.discipline.models import DisciplineRules
+
+        super().__init__(*args, **kwargs)
+        for _group, fields in DISCIPLINE_GROUPS:
+            for name, label in fields:
+                model_field = DisciplineRules._meta.get_field(name)
+                assert isinstance(model_field, models.Field)
+                validators = model_field.validators
+                self.fields[name] = forms.IntegerField(
+                    label=label,
+                    min_value=next(v.limit_value for v in validators if isinstance(v, MinValue)),
+                    max_value=next(v.limit_value for v in validators if isinstance(v, MaxValue)),
+                    required=not model_field.null,
+                )
+
+    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        return [
+            (title, [self[name] for name, _label in fields]) for title, fields in DISCIPLINE_GROUPS
+        ]

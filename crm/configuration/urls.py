@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, workday_views
+from . import discipline_views, views, workday_views
 
 app_name = "configuration"
 
@@ -30,4 +30,5 @@ urlpatterns = [
     path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
     path("workdays/", workday_views.workdays, name="workdays"),
     path("workdays/remove/", workday_views.workday_remove, name="workday_remove"),
+    path("discipline/", discipline_views.discipline_rules, name="discipline"),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, pagination, parsers, status
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -52,6 +53,18 @@ def validated(
     serializer = serializer_class(data=data, partial=partial, context=context)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class ReadOnlyOrAdmin(BasePermission):
+    """Any signed-in user reads; administrators (settings.manage) write."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        from crm.accounts import policy
+
+        user = request_user(request)
+        if user is None:
+            return False
+        return request.method in SAFE_METHODS or policy.has(user, "settings.manage")
 
 
 def api_actor(request: Request) -> Actor:

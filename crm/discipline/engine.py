@@ -21,7 +21,6 @@ flag_to_verify.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from django.utils import timezone
 
 from crm.audit import services as audit
 from crm.core.actor import Actor
+from crm.core.chunks import keyset_chunks
 from crm.customers.choices import Status
 from crm.customers.models import Customer
 
@@ -113,17 +113,6 @@ def _with_facts(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     )
 
 
-def _chunks(customers: QuerySet[Customer], size: int) -> Iterator[list[int]]:
-    """Primary keys in keyset pages: memory stays bounded whatever the table size."""
-    last = 0
-    while True:
-        ids = list(customers.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
 def _apply(customer: Customer, verdict: rules.Verdict) -> dict[str, Any]:
     """Set the verdict on the customer; return {field: (before, after)} of what changed."""
     status = customer.status
@@ -204,8 +193,8 @@ def evaluate(
     cadence = cadence or current_rules()
     queryset = customers if customers is not None else Customer.objects.all()
     summary = Summary()
-    for ids in _chunks(queryset, chunk):
-        _evaluate_chunk(ids, today, cadence, actor, summary)
+    for rows in keyset_chunks(queryset, chunk):
+        _evaluate_chunk([r["pk"] for r in rows], today, cadence, actor, summary)
     return summary
 
 

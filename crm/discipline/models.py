@@ -89,3 +89,26 @@ class DisciplineRules(models.Model):
 
 
 RULE_FIELDS = tuple(rules.Cadence.__dataclass_fields__)
+
+
+class CalendarFeed(models.Model):
+    """A user's secret calendar address (ICS): only the SHA-256 of the token is stored; the
+    address is shown once when it is made. Resetting makes a new one; revoking deletes it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    last_used_at = models.DateTimeField("最近访问", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "日历订阅"
+        verbose_name_plural = "日历订阅"
+
+    def __str__(self) -> str:
+        return f"日历订阅 {self.prefix}…"

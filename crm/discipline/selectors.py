@@ -1,35 +1,61 @@
-"""My agenda 我的待办: what a salesperson has to do today, in the issue's order.
+"""My agenda 我的待办, the one reader behind the web page and GET /api/v1/agenda/.
 
-1. follow-ups due today, 2. overdue follow-ups (working days overdue, escalated ones first),
-3. to-dos due today, 4. overdue to-dos, 5. late cards (filed > 24 h after the interaction)
-of the last LATE_CARD_DAYS days. Each list holds at most LIMIT rows; the counts are exact.
+Sections, in the issue's order: 1. follow-ups due today, 2. overdue follow-ups (escalated
+first, then the longest overdue), 3. to-dos due today, 4. overdue to-dos, then the to-dos of
+the next UPCOMING_DAYS days, 5. late cards (filed > 24 h after the interaction) of the last
+LATE_CARD_DAYS days. Each list holds at most LIMIT rows; the counts are exact.
 
-A fixed number of queries whatever the data: one aggregate and two lists per table.
-Follow-ups are read from the stored `follow_up_due` and split with the working-day calendar:
-due today = due on or after the last working day up to today (a follow-up due Friday is
-still "today's" on Saturday); overdue = due before it. Overdue days are recomputed for
-`today`, so the agenda is right even when the daily job has not run yet.
+- Scope: everything is read through visible_to(viewer), so a manager reading a member's
+  agenda sees only what the manager may see. To-dos are the user's as owner or collaborator.
+- A fixed number of queries whatever the data: one aggregate and the lists per table.
+- Follow-ups come from the stored `follow_up_due` and are split with the working-day
+  calendar: due today = due on or after the last working day up to today (a follow-up due
+  Friday is still "today's" on Saturday); overdue = due before it. Overdue days are
+  recomputed for `today`, so the agenda is right even when the daily job has not run yet.
+- The team view (`member_counts`) gives the same counts per member in three queries.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from crm.accounts import policy
+from crm.accounts.choices import Role
 from crm.accounts.models import User
 from crm.core.errors import NotFound
 from crm.customers.models import Customer
 from crm.records.choices import TaskStatus
 from crm.records.models import Record, Task
-from crm.workdays.calendar import add_workdays, is_workday, workdays_between
+from crm.records.selectors import editable_customer_ids, mark_task_actions
+from crm.workdays.calendar import add_workdays, is_workday
 
 from . import rules
 
 LIMIT = 100
+UPCOMING_DAYS = 7
 LATE_CARD_DAYS = 30
+SECTIONS = (
+    "follow_ups_due_today",
+    "follow_ups_overdue",
+    "tasks_due_today",
+    "tasks_overdue",
+    "tasks_upcoming",
+    "late_cards",
+)
+
+
+def agenda_members(viewer: User) -> QuerySet[User]:
+    """Whose agenda the viewer may open: an admin anyone's, a sales manager their teams'."""
+    active = User.objects.filter(is_active=True)
+    if viewer.is_admin:
+        return active
+    if viewer.role == Role.SALES_MANAGER:
+        return active.filter(Q(team_id__in=policy.managed_team_ids(viewer)) | Q(pk=viewer.pk))
+    return active.filter(pk=viewer.pk)
 
 
 def agenda_user(viewer: User, target_id: Any | None) -> User:
@@ -38,112 +64,153 @@ def agenda_user(viewer: User, target_id: Any | None) -> User:
     if target_id in (None, "", viewer.pk, str(viewer.pk)):
         return viewer
     try:
-        target = User.objects.get(pk=int(target_id))
-    except (User.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
+        pk = int(target_id)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise NotFound() from exc
-    if viewer.is_admin or (target.team_id and target.team_id in policy.managed_team_ids(viewer)):
-        return target
-    raise NotFound()
+    if not -(2**63) <= pk < 2**63:
+        raise NotFound()
+    target = agenda_members(viewer).filter(pk=pk).first()
+    if target is None:
+        raise NotFound()
+    return target
 
 
 def last_workday(today: datetime.date) -> datetime.date:
     return today if is_workday(today) else add_workdays(today, -1)
 
 
-def _customer_row(customer: Customer, today: datetime.date) -> dict[str, Any]:
-    due = customer.follow_up_due
-    late = rules.overdue_days(due, today) if due else 0
-    return {
-        "id": customer.pk,
-        "number": customer.number,
-        "name": customer.name,
-        "stage": customer.stage,
-        "intent": customer.intent,
-        "level": customer.level,
-        "status": customer.status,
-        "follow_up_due": due,
-        "overdue_days": late,
-        "escalated": customer.escalated,
-        "last_contacted_at": customer.last_contacted_at,
-    }
+@dataclass
+class Agenda:
+    user: User
+    today: datetime.date
+    follow_ups_due_today: list[Customer] = field(default_factory=list)
+    follow_ups_overdue: list[Customer] = field(default_factory=list)
+    tasks_due_today: list[Task] = field(default_factory=list)
+    tasks_overdue: list[Task] = field(default_factory=list)
+    tasks_upcoming: list[Task] = field(default_factory=list)
+    late_cards: list[Record] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def tasks_due(self) -> list[Task]:
+        """Overdue first, then today's: the web page's one list of to-dos to close now."""
+        return self.tasks_overdue + self.tasks_due_today
 
 
-def _task_row(task: Task, today: datetime.date) -> dict[str, Any]:
-    return {
-        "id": task.pk,
-        "description": task.description,
-        "due": task.due,
-        "overdue_days": max(workdays_between(task.due, today), 0),
-        "customer": {"id": task.customer_id, "name": task.customer.name},
-        "owner": task.owner_id,
-        "collaborator": task.collaborator_id,
-        "record": task.record_id,
-    }
-
-
-def _record_row(record: Record) -> dict[str, Any]:
-    return {
-        "id": record.pk,
-        "customer": {"id": record.customer_id, "name": record.customer.name},
-        "occurred_at": record.occurred_at,
-        "filed_at": record.filed_at,
-        "channel": record.channel,
-    }
-
-
-def _follow_ups(viewer: User, user: User, today: datetime.date) -> dict[str, Any]:
+def _follow_ups(agenda: Agenda, viewer: User) -> None:
+    user, today = agenda.user, agenda.today
     mine = Customer.objects.visible_to(viewer).filter(owner=user, follow_up_due__lte=today)
     edge = last_workday(today)
     is_today, is_over = Q(follow_up_due__gte=edge), Q(follow_up_due__lt=edge)
     counts = mine.aggregate(today=Count("pk", filter=is_today), over=Count("pk", filter=is_over))
-    due = mine.filter(is_today).order_by("follow_up_due", "pk")[:LIMIT]
-    over = mine.filter(is_over).order_by("-escalated", "follow_up_due", "pk")[:LIMIT]
-    return {
-        "follow_ups_due_today": [_customer_row(c, today) for c in due],
-        "follow_ups_overdue": [_customer_row(c, today) for c in over],
-        "counts": {"follow_ups_due_today": counts["today"], "follow_ups_overdue": counts["over"]},
-    }
-
-
-def _tasks(user: User, today: datetime.date) -> dict[str, Any]:
-    mine = Task.objects.filter(
-        Q(owner=user) | Q(collaborator=user), status=TaskStatus.OPEN, due__lte=today
+    rows = mine.only(
+        "pk",
+        "number",
+        "name",
+        "stage",
+        "intent",
+        "level",
+        "status",
+        "follow_up_due",
+        "escalated",
+        "last_contacted_at",
+        "owner_id",
     )
-    is_today, is_over = Q(due=today), Q(due__lt=today)
-    counts = mine.aggregate(today=Count("pk", filter=is_today), over=Count("pk", filter=is_over))
-    rows = mine.select_related("customer").only(
-        "description", "due", "customer__name", "owner", "collaborator", "record"
+    due = list(rows.filter(is_today).order_by("follow_up_due", "pk")[:LIMIT])
+    over = list(rows.filter(is_over).order_by("-escalated", "follow_up_due", "pk")[:LIMIT])
+    for customer in due + over:
+        customer.overdue_days = rules.overdue_days(customer.follow_up_due, today)  # type: ignore[attr-defined]
+    agenda.follow_ups_due_today, agenda.follow_ups_overdue = due, over
+    agenda.counts.update(follow_ups_due_today=counts["today"], follow_ups_overdue=counts["over"])
+
+
+def _tasks(agenda: Agenda, viewer: User) -> None:
+    user, today = agenda.user, agenda.today
+    horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
+    mine = Task.objects.visible_to(viewer).filter(
+        Q(owner=user) | Q(collaborator=user), status=TaskStatus.OPEN, due__lte=horizon
     )
-    due = rows.filter(is_today).order_by("pk")[:LIMIT]
-    over = rows.filter(is_over).order_by("due", "pk")[:LIMIT]
-    return {
-        "tasks_due_today": [_task_row(t, today) for t in due],
-        "tasks_overdue": [_task_row(t, today) for t in over],
-        "counts": {"tasks_due_today": counts["today"], "tasks_overdue": counts["over"]},
-    }
+    is_today, is_over, is_soon = Q(due=today), Q(due__lt=today), Q(due__gt=today)
+    counts = mine.aggregate(
+        today=Count("pk", filter=is_today),
+        over=Count("pk", filter=is_over),
+        soon=Count("pk", filter=is_soon),
+    )
+    rows = mine.select_related("customer", "owner", "collaborator")
+    today_rows = list(rows.filter(is_today).order_by("pk")[:LIMIT])
+    over_rows = list(rows.filter(is_over).order_by("due", "pk")[:LIMIT])
+    soon_rows = list(rows.filter(is_soon).order_by("due", "pk")[:LIMIT])
+    every = today_rows + over_rows + soon_rows
+    editable = editable_customer_ids(viewer, {t.customer_id for t in every})
+    mark_task_actions(viewer, every, editable, today)
+    for task in every:
+        task.overdue_days = rules.overdue_days(task.due, today)  # type: ignore[attr-defined]
+        task.assisting = task.owner_id != user.pk  # type: ignore[attr-defined]
+    agenda.tasks_due_today, agenda.tasks_overdue = today_rows, over_rows
+    agenda.tasks_upcoming = soon_rows
+    agenda.counts.update(
+        tasks_due_today=counts["today"], tasks_overdue=counts["over"], tasks_upcoming=counts["soon"]
+    )
 
 
-def _late_cards(viewer: User, user: User, today: datetime.date) -> dict[str, Any]:
-    since = today - datetime.timedelta(days=LATE_CARD_DAYS)
+def _late_cards(agenda: Agenda, viewer: User) -> None:
+    since = agenda.today - datetime.timedelta(days=LATE_CARD_DAYS)
     late = Record.objects.visible_to(viewer).filter(
-        maintainer=user, is_late=True, voided=False, filed_at__date__gte=since
+        maintainer=agenda.user, is_late=True, voided=False, filed_at__date__gte=since
     )
-    count = late.count()
+    agenda.counts["late_cards"] = late.count()
     rows = late.select_related("customer").order_by("-filed_at", "-pk")[:LIMIT]
-    return {"late_cards": [_record_row(r) for r in rows], "counts": {"late_cards": count}}
+    agenda.late_cards = list(rows)
 
 
-def agenda(viewer: User, user: User, today: datetime.date) -> dict[str, Any]:
+def agenda(viewer: User, user: User, today: datetime.date) -> Agenda:
     """The agenda of `user` as `viewer` sees it (agenda_user has authorised the pair)."""
-    parts = [
-        _follow_ups(viewer, user, today),
-        _tasks(user, today),
-        _late_cards(viewer, user, today),
-    ]
-    body: dict[str, Any] = {"user": {"id": user.pk, "name": str(user)}, "date": today}
-    counts: dict[str, int] = {}
-    for part in parts:
-        counts.update(part.pop("counts"))
-        body.update(part)
-    body["counts"] = counts
-    return body
+    result = Agenda(user=user, today=today)
+    _follow_ups(result, viewer)
+    _tasks(result, viewer)
+    _late_cards(result, viewer)
+    return result
+
+
+def member_counts(viewer: User, members: list[User], today: datetime.date) -> list[dict[str, Any]]:
+    """The team view: per member, the agenda's counts as the viewer sees them (3 queries)."""
+    if not members:
+        return []
+    edge = last_workday(today)
+    horizon = today + datetime.timedelta(days=UPCOMING_DAYS)
+    follow_ups = (
+        Customer.objects.visible_to(viewer)
+        .filter(owner__in=members, follow_up_due__lte=today)
+        .values("owner")
+        .annotate(
+            follow_ups_due_today=Count("pk", filter=Q(follow_up_due__gte=edge)),
+            follow_ups_overdue=Count("pk", filter=Q(follow_up_due__lt=edge)),
+            escalated=Count("pk", filter=Q(follow_up_due__lt=edge, escalated=True)),
+        )
+    )
+    tasks = (
+        Task.objects.visible_to(viewer)
+        .filter(owner__in=members, status=TaskStatus.OPEN, due__lte=horizon)
+        .values("owner")
+        .annotate(
+            tasks_due_today=Count("pk", filter=Q(due=today)),
+            tasks_overdue=Count("pk", filter=Q(due__lt=today)),
+            tasks_upcoming=Count("pk", filter=Q(due__gt=today)),
+        )
+    )
+    since = today - datetime.timedelta(days=LATE_CARD_DAYS)
+    late = (
+        Record.objects.visible_to(viewer)
+        .filter(maintainer__in=members, is_late=True, voided=False, filed_at__date__gte=since)
+        .values("maintainer")
+        .annotate(late_cards=Count("pk"))
+    )
+    by_user: dict[int, dict[str, int]] = {m.pk: {} for m in members}
+    for row in follow_ups:
+        by_user[row.pop("owner")].update(row)
+    for row in tasks:
+        by_user[row.pop("owner")].update(row)
+    for row in late:
+        by_user[row.pop("maintainer")].update(row)
+    names = ("escalated", *SECTIONS)
+    return [{"user": m, **{name: by_user[m.pk].get(name, 0) for name in names}} for m in members]

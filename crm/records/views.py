@@ -16,16 +16,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.accounts import policy
+from crm.accounts.choices import Role
 from crm.accounts.models import User
 from crm.core.actor import Actor
-from crm.core.errors import NotFound
 from crm.core.forms import apply_errors
 from crm.customers.models import Customer
 from crm.customers.views.archive import timeline_context
+from crm.discipline import selectors as discipline
 
 from . import selectors, services
 from .choices import RecordKind
@@ -220,29 +222,24 @@ def cancel_task(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 我的待办 ---------------------------------------------------------------------------------
 
 
-def _target(request: HttpRequest, viewer: User) -> tuple[User, list[User]]:
-    """The user whose agenda is shown (?user=<id>) and the members the viewer may switch to."""
-    members = selectors.agenda_members(viewer)
-    switchable: list[User] = []
-    if viewer.is_admin or viewer.role == "sales_manager":
-        switchable = list(members.select_related("team").order_by("team_id", "full_name", "pk"))
-    wanted = request.GET.get("user", "")
-    if not wanted or wanted == str(viewer.pk):
-        return viewer, switchable
-    found = next((m for m in switchable if str(m.pk) == wanted), None)
-    if found is None:
-        raise NotFound(_("没有找到这位成员,或您无权查看其待办"))
-    return found, switchable
-
-
 def _agenda_context(request: HttpRequest, viewer: User) -> dict[str, Any]:
-    target, members = _target(request, viewer)
+    """The agenda of ?user=<id> (the viewer's own by default) and, for managers and admins,
+    the team view with each member's counts."""
+    target = discipline.agenda_user(viewer, request.GET.get("user"))
+    today = timezone.localdate()
+    members: list[User] = []
+    if viewer.is_admin or viewer.role == Role.SALES_MANAGER:
+        members = list(
+            discipline.agenda_members(viewer)
+            .select_related("team")
+            .order_by("team_id", "full_name", "pk")[: discipline.LIMIT]
+        )
     query = "" if target.pk == viewer.pk else f"&user={target.pk}"
     return {
-        "agenda": selectors.agenda(viewer, target),
+        "agenda": discipline.agenda(viewer, target, today),
         "target": target,
         "is_self": target.pk == viewer.pk,
-        "members": selectors.member_counts(viewer, members) if members else [],
+        "members": discipline.member_counts(viewer, members, today),
         "origin": f"?origin=agenda{query}",
     }
 

@@ -8,7 +8,6 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +16,7 @@ from crm.audit.api.serializers import AuditEventSerializer
 from crm.audit.selectors import customer_timeline
 from crm.core.api import (
     CursorPagination,
+    ReadOnlyOrAdmin,
     api_actor,
     expected_version,
     request_user,
@@ -224,14 +224,6 @@ class ClaimViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         claim = services.resolve_claim(api_actor(request), claim, **body)
         claim = services.get_claim(api_actor(request), claim.pk)
         return Response(s.ClaimSerializer(claim).data)
-
-
-class ReadOnlyOrAdmin(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or policy.has(user, "settings.manage")
 
 
 class IndustryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -54,14 +54,20 @@ def book(personas: Personas, customer_of: Any, frozen: None) -> dict[str, Custom
 def test_the_command_prints_chinese_counts_and_is_idempotent(book: dict[str, Customer]) -> None:
     out = StringIO()
     call_command("discipline", "run", "--date", "2026-10-12", stdout=out)
-    assert out.getvalue().strip() == (
+    assert out.getvalue().strip().splitlines() == [
         "2026-10-12 跟进纪律评估完成: 评估客户 3 个, 待跟进 2 个, 逾期 1 个, 已升级 1 个, "
-        "长期无合作 0 个, 信息待核实 0 个, 本次更新 3 个"
-    )
+        "长期无合作 0 个, 信息待核实 0 个, 本次更新 3 个",
+        # the overdue one notifies alice, and carol (her manager) since it is escalated
+        "新提醒: 跟进逾期 1 条, 待办逾期 0 条, 升级至经理 1 条, 发送提醒邮件 0 封",
+    ]
     events = AuditEvent.objects.count()
     again = StringIO()
     call_command("discipline", "run", "--date", "2026-10-12", stdout=again)
-    assert again.getvalue().strip().endswith("本次更新 0 个")
+    assert again.getvalue().strip().splitlines() == [
+        "2026-10-12 跟进纪律评估完成: 评估客户 3 个, 待跟进 2 个, 逾期 1 个, 已升级 1 个, "
+        "长期无合作 0 个, 信息待核实 0 个, 本次更新 0 个",
+        "新提醒: 跟进逾期 0 条, 待办逾期 0 条, 升级至经理 0 条, 发送提醒邮件 0 封",
+    ]
     assert AuditEvent.objects.count() == events
 
 
@@ -73,6 +79,7 @@ def test_the_command_refuses_a_bad_date(book: dict[str, Customer]) -> None:
 def test_the_daily_task_evaluates_for_today(book: dict[str, Customer]) -> None:
     result = tasks.run_discipline.call()
     assert (result["evaluated"], result["due"], result["escalated"]) == (3, 2, 1)
+    assert (result["notified_follow_ups"], result["notified_escalations"]) == (1, 1)
 
 
 def test_a_rule_change_is_audited_and_re_evaluates_everyone(
@@ -124,6 +131,7 @@ def test_my_agenda_lists_follow_ups_todos_and_late_cards(
         "follow_ups_overdue": 1,
         "tasks_due_today": 1,
         "tasks_overdue": 0,
+        "tasks_upcoming": 0,
         "late_cards": 1,
     }
     assert [c["name"] for c in body["follow_ups_due_today"]] == ["today上海议程测试有限公司"]

@@ -26,7 +26,8 @@ from django.utils import timezone
 from crm.audit.models import AuditEvent
 from crm.core.testing import Personas, actor
 from crm.customers.models import Customer
-from crm.discipline import engine
+from crm.discipline import engine, tasks
+from crm.notifications.models import Notification
 from crm.records import services as records
 from crm.workdays.calendar import is_workday
 
@@ -122,7 +123,7 @@ def simulation(
     day = START
     while day <= END:
         monkeypatch.setattr(timezone, "now", lambda day=day: at(day, 10))
-        engine.evaluate(None, day)
+        tasks.run_day(day)  # the daily job: the engine, then the notifications
         mornings[day] = state(team)
         for customer, who, next_on in plan.get(day, []):
             records.file_record(
@@ -202,6 +203,40 @@ def test_ninety_days_of_a_small_team(
     assert {n: v["late"] for n, v in s.items() if v["late"]} == overdue
     assert {n for n, v in s.items() if v["escalated"]} == escalated
     assert {n for n, v in s.items() if v["dormant"]} == dormant
+
+
+def test_ninety_days_of_notifications_reach_the_owner_then_the_manager(
+    simulation: dict[datetime.date, dict[str, dict[str, Any]]], team: dict[str, Customer]
+) -> None:
+    """Each missed follow-up notifies its owner on its first overdue working day and carol,
+    the team manager, two working days after its due date; once per occurrence."""
+    names = {c.pk: n for n, c in team.items()}
+    raised = [
+        (
+            timezone.localdate(n.created_at),
+            n.recipient.username,
+            n.kind,
+            names[n.customer_id],
+            n.due,
+        )
+        for n in Notification.objects.select_related("recipient").order_by("created_at", "pk")
+    ]
+    overdue, escalated = "follow_up_overdue", "follow_up_escalated"
+    assert raised == [
+        (D(2026, 8, 11), "alice", overdue, "C4", D(2026, 8, 10)),
+        (D(2026, 8, 12), "carol", escalated, "C4", D(2026, 8, 10)),
+        (D(2026, 8, 18), "alice", overdue, "C1", D(2026, 8, 17)),
+        (D(2026, 8, 19), "carol", escalated, "C1", D(2026, 8, 17)),
+        (D(2026, 9, 2), "bob", overdue, "C5", D(2026, 9, 1)),
+        (D(2026, 9, 3), "carol", escalated, "C5", D(2026, 9, 1)),
+        (D(2026, 9, 8), "bob", overdue, "C2", D(2026, 9, 7)),
+        (D(2026, 9, 9), "carol", escalated, "C2", D(2026, 9, 7)),
+        # C3's weekly follow-up fell due on Sun 20 Sep, a make-up working day: its Monday
+        # card came one working day late
+        (D(2026, 9, 21), "alice", overdue, "C3", D(2026, 9, 20)),
+        # and on Sat 10 Oct, the make-up day after National Day
+        (D(2026, 10, 12), "alice", overdue, "C3", D(2026, 10, 10)),
+    ]
 
 
 def test_status_follows_the_due_date_but_never_overrides_lost(

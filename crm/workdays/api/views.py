@@ -9,26 +9,14 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.accounts import policy
-from crm.core.api import CursorPagination, api_actor, request_user, validated
+from crm.core.api import CursorPagination, ReadOnlyOrAdmin, api_actor, validated
 from crm.workdays import calendar, services
 from crm.workdays.models import CalendarOverride
 
 from . import serializers as s
-
-
-class ReadOnlyOrAdmin(BasePermission):
-    """Any signed-in user reads; administrators (settings.manage) write."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request_user(request)
-        if user is None:
-            return False
-        return request.method in SAFE_METHODS or policy.has(user, "settings.manage")
 
 
 class WorkdayViewSet(viewsets.ViewSet):

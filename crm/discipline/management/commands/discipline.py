@@ -1,4 +1,5 @@
-"""`crm discipline run [--date YYYY-MM-DD]`: evaluate every customer's follow-up discipline.
+"""`crm discipline run [--date YYYY-MM-DD]`: evaluate every customer's follow-up discipline
+and raise the day's overdue and escalation notifications (crm.discipline.alerts).
 
 Idempotent: run it twice for the same day and the second run changes nothing. For catch-up
 and tests a past or future day may be given; the default is today (Asia/Shanghai).
@@ -12,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from crm.discipline import engine
+from crm.discipline import alerts, engine, tasks
 
 
 def _day(value: str) -> datetime.date:
@@ -31,6 +32,13 @@ def report(summary: engine.Summary, day: datetime.date) -> str:
     )
 
 
+def report_alerts(raised: alerts.AlertSummary) -> str:
+    return (
+        f"新提醒: 跟进逾期 {raised.follow_ups} 条, 待办逾期 {raised.tasks} 条, "
+        f"升级至经理 {raised.escalations} 条, 发送提醒邮件 {raised.emails} 封"
+    )
+
+
 class Command(BaseCommand):
     help = "跟进纪律: 按规则评估所有客户的下次跟进日期、逾期与升级 (run [--date YYYY-MM-DD])"
 
@@ -41,5 +49,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         day = _day(options["day"]) if options.get("day") else timezone.localdate()
-        summary = engine.evaluate(None, day)
+        summary, raised = tasks.run_day(day)
         self.stdout.write(report(summary, day))
+        self.stdout.write(report_alerts(raised))
