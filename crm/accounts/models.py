@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from crm.core.models import ChoiceLabels
+
 from .choices import Role
 
 
@@ -34,7 +36,7 @@ class Team(models.Model):
         return self.name
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     full_name = models.CharField("姓名", max_length=60, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.SALES)
     team = models.ForeignKey(

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm.core.fields import EncryptedTextField
+from crm.core.models import ChoiceLabels
 
 from .choices import DecisionRole
 
@@ -33,7 +34,7 @@ class ContactQuerySet(models.QuerySet):
         return self.select_related("customer")
 
 
-class Contact(models.Model):
+class Contact(ChoiceLabels, models.Model):
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name="客户",

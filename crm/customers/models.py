@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.core.models import ChoiceLabels
 from crm.core.validators import validate_uscc
 
 from .choices import (
@@ -149,7 +150,7 @@ class Tag(models.Model):
         return self.name
 
 
-class CustomFieldDefinition(models.Model):
+class CustomFieldDefinition(ChoiceLabels, models.Model):
     key = models.CharField(
         "字段键",
         max_length=40,
@@ -201,7 +202,7 @@ class NumberSequence(models.Model):
         return f"{self.key}={self.value}"
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabels, models.Model):
     number = models.CharField("客户编号", max_length=60, unique=True, editable=False)
     name = models.CharField("客户名称", max_length=200)
     short_name = models.CharField("简称", max_length=60, blank=True)
@@ -358,7 +359,7 @@ class Collaborator(models.Model):
         return f"{self.customer_id}:{self.user_id}"
 
 
-class Address(models.Model):
+class Address(ChoiceLabels, models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField("类型", max_length=8, choices=AddressKind.choices)
     label = models.CharField("名称", max_length=60, blank=True, help_text="如 上海分公司")
@@ -389,7 +390,7 @@ class Address(models.Model):
         return f"{self.get_kind_display()} {self.region or ''}{self.detail}"
 
 
-class StageTransition(models.Model):
+class StageTransition(ChoiceLabels, models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="transitions")
     from_stage = models.CharField("原阶段", max_length=12, choices=Stage.choices)
     to_stage = models.CharField("新阶段", max_length=12, choices=Stage.choices)
@@ -414,7 +415,7 @@ class StageTransition(models.Model):
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
 
 
-class DuplicateClaim(models.Model):
+class DuplicateClaim(ChoiceLabels, models.Model):
     """A user who was refused as a duplicate asks the owner's manager to resolve it."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="claims")

@@ -10,16 +10,17 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from crm.accounts.models import User
 from crm.audit.models import AuditEvent
 from crm.audit.selectors import customer_timeline
 from crm.core.errors import NotFound
 
-from .models import Customer
+from .models import Customer, Tag
 
-PAGE = 50
+PAGE = 50  # list rows per keyset page
+TIMELINE_PAGE = 20  # timeline entries per page (the customer page, then 加载更多)
 
 
 # Sortable columns of the list page: URL name -> model path (the id breaks ties).
@@ -38,6 +39,24 @@ SORTS: dict[str, str] = {
 }
 DEFAULT_SORT = "-id"
 COUNT_CAP = 1000  # the list says "1000+" beyond this instead of counting every row
+# The columns the list page shows (and what their labels need): a row is built from these
+# only, not from the archive's ~50 fields.
+LIST_COLUMNS = (
+    "number",
+    "name",
+    "short_name",
+    "level",
+    "stage",
+    "status",
+    "last_contacted_at",
+    "industry__name",
+    "region__name",
+    "region__parent_id",
+    "region__parent__name",
+    "owner__full_name",
+    "owner__username",
+    "source__name",
+)
 
 
 @dataclass
@@ -97,7 +116,12 @@ def customer_list(user: User, params: Any) -> ListPage:
     """One keyset page of the filtered, sorted list, with cursors both ways and a capped count."""
     from .filters import CustomerFilter
 
-    base = Customer.objects.visible_to(user).with_list_data().prefetch_related("tags")
+    base = (
+        Customer.objects.visible_to(user)
+        .with_list_data()
+        .only(*LIST_COLUMNS)
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+    )
     filterset = CustomerFilter(params, queryset=base)
     filterset.user = user  # the viewer: full phone numbers match only where they see them
     sort = parse_sort(params.get("sort", ""))
@@ -168,8 +192,9 @@ def timeline_page(
     qs: QuerySet[AuditEvent] = customer_timeline(customer, viewer).select_related("actor")
     if before:
         qs = qs.filter(id__lt=before)
-    rows = list(qs[: PAGE + 1])
-    return rows[:PAGE], (rows[PAGE - 1].pk if len(rows) > PAGE else None)
+    rows = list(qs[: TIMELINE_PAGE + 1])
+    more = len(rows) > TIMELINE_PAGE
+    return rows[:TIMELINE_PAGE], (rows[TIMELINE_PAGE - 1].pk if more else None)
 
 
 def reference_choices() -> dict[str, Any]:

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from crm.core.models import ChoiceLabels
+
 from .choices import Kind
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="接收人",

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.core.models import ChoiceLabels
 from crm.customers.choices import Channel
 
 from .choices import Purpose, RecordKind, Sentiment, TaskStatus
@@ -26,7 +27,7 @@ class RecordQuerySet(models.QuerySet):
         )
 
 
-class Record(models.Model):
+class Record(ChoiceLabels, models.Model):
     customer = models.ForeignKey(
         "customers.Customer", verbose_name="客户", on_delete=models.PROTECT, related_name="records"
     )
@@ -115,7 +116,7 @@ class TaskQuerySet(models.QuerySet):
         return self.select_related("customer", "owner", "collaborator")
 
 
-class Task(models.Model):
+class Task(ChoiceLabels, models.Model):
     description = models.CharField("问题描述", max_length=500)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
