@@ -32,6 +32,7 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/customers/", EVERYONE),
     ("/customers/overview/", EVERYONE),
     ("/customers/search/?q=腾飞", EVERYONE),
+    ("/customers/count/?q=腾飞", EVERYONE),
     ("/customers/claims/", EVERYONE),
     ("/customers/new/", CREATE),
     ("/customers/{pk}/", SEE),

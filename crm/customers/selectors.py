@@ -66,7 +66,7 @@ class ListPage:
     sort: str
     next_cursor: str | None = None
     prev_cursor: str | None = None
-    count: int = 0  # capped at COUNT_CAP + 1
+    count: int | None = 0  # capped at COUNT_CAP + 1; None: more than one page, counted later
     capped: bool = False
 
 
@@ -112,8 +112,8 @@ def _keyset(path: str, descending: bool, value: Any, pk: int, backwards: bool = 
     return Q(**{f"{path}__{beyond}": value}) | Q(**{path: value, f"id__{beyond}": pk}) | null
 
 
-def customer_list(user: User, params: Any) -> ListPage:
-    """One keyset page of the filtered, sorted list, with cursors both ways and a capped count."""
+def _filtered(user: User, params: Any) -> tuple[Any, QuerySet[Customer] | None]:
+    """The list's FilterSet over the user's customers and its queryset (None when invalid)."""
     from .filters import CustomerFilter
 
     base = (
@@ -124,14 +124,33 @@ def customer_list(user: User, params: Any) -> ListPage:
     )
     filterset = CustomerFilter(params, queryset=base)
     filterset.user = user  # the viewer: full phone numbers match only where they see them
-    sort = parse_sort(params.get("sort", ""))
-    page = ListPage(rows=[], filterset=filterset, sort=sort)
     if not filterset.is_valid():
-        return page
+        return filterset, None
     try:
-        qs = filterset.qs
+        return filterset, filterset.qs
     except ValidationError as exc:
         filterset.form.add_error(None, exc.messages)
+        return filterset, None
+
+
+def customer_count(user: User, params: Any) -> tuple[int, bool] | None:
+    """How many customers the filters find, counted up to COUNT_CAP + 1, and whether the cap
+    was passed (the list page asks for it after showing its first rows)."""
+    _filterset, qs = _filtered(user, params)
+    if qs is None:
+        return None
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    return count, count > COUNT_CAP
+
+
+def customer_list(user: User, params: Any) -> ListPage:
+    """One keyset page of the filtered, sorted list, with cursors both ways. A list that fits
+    one page is counted by its rows; a longer one is counted apart (customer_count), so the
+    page never waits for a scan of every matching row."""
+    filterset, qs = _filtered(user, params)
+    sort = parse_sort(params.get("sort", ""))
+    page = ListPage(rows=[], filterset=filterset, sort=sort)
+    if qs is None:
         return page
     descending, path = sort.startswith("-"), SORTS[sort.lstrip("-")]
     qs = qs.annotate(_sort=F(path))
@@ -166,8 +185,7 @@ def customer_list(user: User, params: Any) -> ListPage:
                 (last if more else None),
             )
     paged = after is not None or backwards or more
-    page.count = filterset.qs.order_by()[: COUNT_CAP + 1].count() if paged else len(rows)
-    page.capped = page.count > COUNT_CAP
+    page.count = None if paged else len(rows)
     return page
 
 

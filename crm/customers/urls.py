@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", archive.customer_list, name="list"),
     path("search/", search.typeahead, name="search"),
+    path("count/", archive.customer_count, name="count"),
     path("overview/", overview.overview, name="overview"),
     path("bulk/", actions.bulk, name="bulk"),
     path("<int:pk>/", archive.customer_detail, name="detail"),

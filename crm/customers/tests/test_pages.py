@@ -351,16 +351,16 @@ def next_cursor(html: str) -> int:
     return int(match.group(1))
 
 
-def test_timeline_first_page_shows_fifty_events_and_load_more(
+def test_timeline_first_page_shows_twenty_events_and_load_more(
     personas: Any, busy_customer: Customer
 ) -> None:
     html = page(signed_in(personas.alice), f"/customers/{busy_customer.pk}/")
 
-    assert events(html) == ["customer.update"] * 50
+    assert events(html) == ["customer.update"] * 20
     assert html.count("加载更多") == 1
     assert "→ 第59次更新" in html
-    assert "→ 第10次更新" in html
-    assert "→ 第9次更新" not in html
+    assert "→ 第40次更新" in html
+    assert "→ 第39次更新" not in html
 
 
 def test_timeline_cursor_is_the_last_shown_event(personas: Any, busy_customer: Customer) -> None:
@@ -371,22 +371,31 @@ def test_timeline_cursor_is_the_last_shown_event(personas: Any, busy_customer: C
         .order_by("-id")
         .values_list("id", flat=True)
     )
-    assert next_cursor(html) == ids[49]
+    assert next_cursor(html) == ids[19]
 
 
-def test_timeline_htmx_load_more_returns_partial_with_the_rest(
+def test_timeline_htmx_load_more_returns_partials_to_the_end(
     personas: Any, busy_customer: Customer
 ) -> None:
     client = signed_in(personas.alice)
     cursor = next_cursor(page(client, f"/customers/{busy_customer.pk}/"))
 
-    partial = page(client, f"/customers/{busy_customer.pk}/?before={cursor}", HX_Request="true")
+    second = page(client, f"/customers/{busy_customer.pk}/?before={cursor}", HX_Request="true")
+    assert events(second) == ["customer.update"] * 20
+    assert "<html" not in second
+    assert "→ 第39次更新" in second and "→ 第20次更新" in second
+    assert "加载更多" in second
 
-    assert events(partial) == ["customer.update"] * 10 + ["customer.create"]
-    assert "加载更多" not in partial
-    assert "<html" not in partial
-    assert "→ 第9次更新" in partial
-    assert "→ 第10次更新" not in partial
+    third = page(
+        client, f"/customers/{busy_customer.pk}/?before={next_cursor(second)}", HX_Request="true"
+    )
+    assert events(third) == ["customer.update"] * 20
+    assert "→ 第0次更新" in third and "→ 第20次更新" not in third
+    last = page(
+        client, f"/customers/{busy_customer.pk}/?before={next_cursor(third)}", HX_Request="true"
+    )
+    assert events(last) == ["customer.create"]  # 61 events: 20 + 20 + 20 + 1
+    assert "加载更多" not in last
 
 
 def test_timeline_load_more_without_htmx_renders_full_page(
@@ -398,7 +407,7 @@ def test_timeline_load_more_without_htmx_renders_full_page(
     html = page(client, f"/customers/{busy_customer.pk}/?before={cursor}")
 
     assert "<html" in html
-    assert len(events(html)) == 11
+    assert len(events(html)) == 20
 
 
 # --- query counts -----------------------------------------------------------------------------

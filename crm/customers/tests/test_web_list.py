@@ -118,14 +118,21 @@ def test_tampered_cursor_means_first_page(personas: Any, many: list[Customer]) -
     assert shown(html)[0] == many[119].pk
 
 
-def test_count_is_exact_for_one_page_and_capped_beyond(
+def test_count_is_exact_for_one_page_and_loaded_apart_and_capped_beyond(
     personas: Any, many: list[Customer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = signed_in(personas.alice)
-    assert "共 120 个客户" in get(client, "/customers/")
+    # one page: counted by its rows, in the page
     assert "共 10 个客户" in get(client, "/customers/?q=第11")  # 第110号 … 第119号
+    # more than a page: the page shows its rows at once and asks for the count after
+    html = get(client, "/customers/?stage=potential")
+    assert "50+ 个客户,正在计数…" in html
+    assert 'hx-get="/customers/count/?stage=potential&amp;sort=-id" hx-trigger="load"' in html
+    assert get(client, "/customers/count/?stage=potential").strip() == "共 120 个客户"
     monkeypatch.setattr(selectors, "COUNT_CAP", 100)
-    assert "超过 100 个客户" in get(client, "/customers/")
+    assert get(client, "/customers/count/").strip() == "超过 100 个客户"
+    # the count sees what the list sees: bob (alice's teammate) none of hers
+    assert get(signed_in(personas.bob), "/customers/count/").strip() == "共 0 个客户"
 
 
 def test_custom_field_filter_is_offered_and_applied(personas: Any, customer_of: Any) -> None:

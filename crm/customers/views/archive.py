@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from crm.accounts import policy
 from crm.audit import labels
@@ -94,6 +95,17 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "can_assign": can_assign,
             "current_url": request.get_full_path(),
         },
+    )
+
+
+@login_required
+@require_GET
+def customer_count(request: HttpRequest) -> HttpResponse:
+    """The list's row count (capped), loaded by the list page once its rows are shown."""
+    found = selectors.customer_count(request.user, request.GET)  # type: ignore[arg-type]
+    context = {"count": found[0] if found else None, "capped": bool(found and found[1])}
+    return render(
+        request, "customers/_row_count.html", {**context, "count_cap": selectors.COUNT_CAP}
     )
 
 
