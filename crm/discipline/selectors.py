@@ -3,7 +3,7 @@
 Sections, in the issue's order: 1. follow-ups due today, 2. overdue follow-ups (escalated
 first, then the longest overdue), 3. to-dos due today, 4. overdue to-dos, then the to-dos of
 the next UPCOMING_DAYS days, 5. late cards (filed > 24 h after the interaction) of the last
-LATE_CARD_DAYS days. Each list holds at most LIMIT rows; the counts are exact.
+LATE_CARD_DAYS days. Each list holds at most LIMIT (50) rows; the counts are exact.
 
 - Scope: everything is read through visible_to(viewer), so a manager reading a member's
   agenda sees only what the manager may see. To-dos are the user's as owner or collaborator.
@@ -35,7 +35,24 @@ from crm.workdays.calendar import add_workdays, is_workday
 
 from . import rules
 
-LIMIT = 100
+LIMIT = 50
+# What the rows show (and the permission checks read): not the whole customer of each row.
+TASK_COLUMNS = (
+    "description",
+    "due",
+    "status",
+    "customer_id",
+    "owner_id",
+    "collaborator_id",
+    "created_by_id",
+    "record_id",
+    "customer__name",
+    "owner__full_name",
+    "owner__username",
+    "collaborator__full_name",
+    "collaborator__username",
+)
+CARD_COLUMNS = ("customer_id", "occurred_at", "filed_at", "channel", "content", "customer__name")
 UPCOMING_DAYS = 7
 LATE_CARD_DAYS = 30
 SECTIONS = (
@@ -136,7 +153,7 @@ def _tasks(agenda: Agenda, viewer: User) -> None:
         over=Count("pk", filter=is_over),
         soon=Count("pk", filter=is_soon),
     )
-    rows = mine.select_related("customer", "owner", "collaborator")
+    rows = mine.select_related("customer", "owner", "collaborator").only(*TASK_COLUMNS)
     today_rows = list(rows.filter(is_today).order_by("pk")[:LIMIT])
     over_rows = list(rows.filter(is_over).order_by("due", "pk")[:LIMIT])
     soon_rows = list(rows.filter(is_soon).order_by("due", "pk")[:LIMIT])
@@ -159,8 +176,8 @@ def _late_cards(agenda: Agenda, viewer: User) -> None:
         maintainer=agenda.user, is_late=True, voided=False, filed_at__date__gte=since
     )
     agenda.counts["late_cards"] = late.count()
-    rows = late.select_related("customer").order_by("-filed_at", "-pk")[:LIMIT]
-    agenda.late_cards = list(rows)
+    rows = late.select_related("customer").only(*CARD_COLUMNS).order_by("-filed_at", "-pk")
+    agenda.late_cards = list(rows[:LIMIT])
 
 
 def agenda(viewer: User, user: User, today: datetime.date) -> Agenda:
