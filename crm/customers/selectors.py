@@ -169,7 +169,7 @@ def customer_list(user: User, params: Any) -> ListPage:
         F(path).desc(**nulls) if reverse else F(path).asc(**nulls),
         "-id" if reverse else "id",
     )
-    rows = list(qs[: PAGE + 1])
+    rows: list[Customer] = list(qs[: PAGE + 1])
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     if backwards:

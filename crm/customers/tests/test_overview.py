@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -80,16 +81,26 @@ def test_months_are_the_last_twelve_by_local_date(personas: Any, book: dict[str,
     assert sum(months.values()) == 2  # November 2025 is outside the window
 
 
+def chart_data(html: str) -> str:
+    block = re.search(r'id="chart-data" type="application/json">(.*?)</script>', html)
+    assert block is not None
+    return block.group(1)
+
+
 def test_page_links_each_bar_to_the_filtered_list(
     personas: Any, book: dict[str, Customer], django_assert_num_queries: Any
 ) -> None:
     client = Client()
     client.force_login(personas.alice)
     client.get("/customers/overview/")
-
-    # session, user, the counts, the industries and their names
+    cache.clear()  # a first visit: session, user, the counts, the industries and their names
     with django_assert_num_queries(5):
+        first = client.get("/customers/overview/")
+    # then from the cache for 5 minutes: the session and the user only
+    with django_assert_num_queries(2):
         response = client.get("/customers/overview/")
+    assert chart_data(response.content.decode()) == chart_data(first.content.decode())
+    assert "每 5 分钟更新" in response.content.decode()
 
     html = response.content.decode()
     block = re.search(r'id="chart-data" type="application/json">(.*?)</script>', html)

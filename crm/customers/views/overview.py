@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ..overview import overview as summarise
+from ..overview import CACHE_SECONDS
+from ..overview import cached_overview as summarise
 
 
 def _series(rows: list[tuple[str, str, int]], param: str) -> dict[str, Any]:
@@ -47,5 +48,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         {"label": label, "count": n, "url": f"{base}?{urlencode({flag: 'true'})}"}
         for flag, label, n in data["flags"]
     ]
-    context = {"data": data, "charts": charts, "flags": flags, "list_url": base}
+    context = {
+        "data": data,
+        "charts": charts,
+        "flags": flags,
+        "list_url": base,
+        "cache_minutes": CACHE_SECONDS // 60,
+    }
     return render(request, "customers/overview.html", context)
