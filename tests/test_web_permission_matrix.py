@@ -46,7 +46,8 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/customers/{pk}/addresses/new/", EDIT),
     ("/agenda/", EVERYONE),
     ("/customers/{pk}/records/", SEE),
-    ("/customers/{pk}/records/new/", SEE),  # erin files service cards (the dialog offers no other)
+    ("/customers/{pk}/records/new/", SEE),
+    ("/customers/{pk}/tasks/", SEE),  # erin files service cards (the dialog offers no other)
     ("/settings/", ADMIN_ONLY),
     ("/settings/users/", ADMIN_ONLY),
     ("/settings/teams/", ADMIN_ONLY),

@@ -3,7 +3,7 @@
 Sections, in the issue's order: 1. follow-ups due today, 2. overdue follow-ups (escalated
 first, then the longest overdue), 3. to-dos due today, 4. overdue to-dos, then the to-dos of
 the next UPCOMING_DAYS days, 5. late cards (filed > 24 h after the interaction) of the last
-LATE_CARD_DAYS days. Each list holds at most LIMIT (50) rows; the counts are exact.
+LATE_CARD_DAYS days. Each list holds at most LIMIT (30) rows; the counts are exact.
 
 - Scope: everything is read through visible_to(viewer), so a manager reading a member's
   agenda sees only what the manager may see. To-dos are the user's as owner or collaborator.
@@ -35,7 +35,7 @@ from crm.workdays.calendar import add_workdays, is_workday
 
 from . import rules
 
-LIMIT = 50
+LIMIT = 30
 # What the rows show (and the permission checks read): not the whole customer of each row.
 TASK_COLUMNS = (
     "description",

@@ -48,10 +48,23 @@ def records_page(
     return rows[:RECORDS_PAGE], f"{_micros(last.occurred_at)}-{last.pk}"
 
 
-def open_tasks(user: User, customer: Customer) -> list[Task]:
-    """The customer's open to-dos the user may see, soonest due first."""
+TASKS_SHOWN = 10  # the customer page's to-do card; 显示全部 loads the rest
+
+
+def open_tasks(
+    user: User, customer: Customer, limit: int | None = TASKS_SHOWN
+) -> tuple[list[Task], int]:
+    """The customer's open to-dos the user may see, soonest due first (at most `limit`), and
+    how many there are."""
     qs = Task.objects.visible_to(user).filter(customer=customer, status=TaskStatus.OPEN)
-    return list(qs.select_related("owner", "collaborator").order_by("due", "id"))
+    qs = qs.select_related("owner", "collaborator").order_by("due", "id")
+    if limit is None:
+        rows = list(qs)
+        return rows, len(rows)
+    rows = list(qs[: limit + 1])
+    if len(rows) <= limit:
+        return rows, len(rows)
+    return rows[:limit], qs.count()
 
 
 def mark_task_actions(

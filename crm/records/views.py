@@ -60,11 +60,21 @@ def records_context(user: User, customer: Customer, cursor: str = "") -> dict[st
     }
 
 
-def tasks_context(user: User, customer: Customer) -> dict[str, Any]:
-    tasks = selectors.open_tasks(user, customer)
+def tasks_context(user: User, customer: Customer, *, every: bool = False) -> dict[str, Any]:
+    limit = None if every else selectors.TASKS_SHOWN
+    tasks, total = selectors.open_tasks(user, customer, limit)
     editable = {customer.pk} if policy.can_edit_customer(user, customer) else set()
     selectors.mark_task_actions(user, tasks, editable)
-    return {"customer": customer, "tasks": tasks}
+    return {"customer": customer, "tasks": tasks, "tasks_total": total}
+
+
+@login_required
+@require_GET
+def customer_tasks(request: HttpRequest, pk: int) -> HttpResponse:
+    """The to-do card with every open to-do (显示全部)."""
+    customer = services.get_visible_customer(_actor(request), pk)
+    context = tasks_context(_user(request), customer, every=True)
+    return render(request, "records/_tasks_card.html", context)
 
 
 @login_required

@@ -433,3 +433,21 @@ def test_customer_page_query_count_does_not_grow_with_cards_and_todos(
     large = _queries(client, f"/customers/{customer.pk}/")
 
     assert small == large
+
+
+def test_the_customer_page_shows_ten_to_dos_and_loads_the_rest(
+    personas: testing.Personas, customer: Any
+) -> None:
+    for day in range(12):
+        make_task(personas.alice, customer, f"待办{day:02d}", TODAY + datetime.timedelta(days=day))
+    client = client_for(personas.alice)
+
+    html = client.get(f"/customers/{customer.pk}/").content.decode()
+    card = html.split('id="tasks-card"')[1].split('id="records-card"')[0]
+    assert card.count("data-task ") + card.count("data-task>") == 10
+    assert 'data-count="tasks">12<' in card
+    assert "显示全部 12 项待办" in card and "待办09" in card and "待办10" not in card
+
+    every = client.get(f"/customers/{customer.pk}/tasks/", **HX).content.decode()
+    assert every.count('id="task-') == 12 and "待办11" in every
+    assert "显示全部" not in every
