@@ -6,6 +6,9 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from crm.core.formats import grouped_amount, local_moment
 
 from .models import AuditEvent
 
@@ -87,6 +90,10 @@ def _shown(field: Any, value: Any, custom_labels: dict[str, str] | None = None) 
     if isinstance(value, dict):  # custom fields: "label: value" pairs, in a stable order
         names = custom_labels or {}
         return "; ".join(f"{names.get(k, k)}: {_shown(None, v)}" for k, v in sorted(value.items()))
+    if isinstance(field, models.DateTimeField):
+        return local_moment(value)
+    if isinstance(field, models.DecimalField):
+        return grouped_amount(value)
     return str(value)
 
 

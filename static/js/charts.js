@@ -37,7 +37,12 @@
       option = {
         tooltip,
         grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-        xAxis: { type: "category", data: data.labels },
+        // every label shown (the newest month included), slanted when there are many
+        xAxis: {
+          type: "category",
+          data: data.labels,
+          axisLabel: { interval: 0, rotate: data.labels.length > 6 ? 40 : 0 },
+        },
         yAxis: { type: "value", minInterval: 1 },
         series: [{ type: kind, data: data.values, smooth: kind === "line" }],
       };

@@ -71,3 +71,12 @@ def row_url(name: str, *args: int) -> str:
     """`{% url %}` for rows of a long list: URLs whose arguments are integer ids (`<int:pk>`)
     are reversed once per name, then filled in, instead of resolved per row."""
     return _url_pattern(name, len(args)).format(*(int(a) for a in args))
+
+
+@register.filter
+def amount(value: Any) -> str:
+    """¥-free money with thousands separators and two decimals (13,630,000.00): the zh-hans
+    number format has no grouping, and a CNY amount without it is hard to read."""
+    from crm.core.formats import grouped_amount
+
+    return "" if value is None or value == "" else grouped_amount(value)
