@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from crm.customers.choices import Channel
 
@@ -31,27 +31,27 @@ def now_local() -> str:
 
 class RecordForm(forms.Form):
     occurred_at = forms.DateTimeField(
-        label=_lazy("维护时间"),
+        label=gettext_lazy("维护时间"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    kind = forms.ChoiceField(label=_lazy("记录类型"), choices=RecordKind.choices)
-    channel = forms.ChoiceField(label=_lazy("维护方式"), choices=Channel.choices)
-    purpose = forms.ChoiceField(label=_lazy("沟通目的"), choices=BLANK + Purpose.choices)
-    contacts = forms.MultipleChoiceField(label=_lazy("沟通对象"), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("记录类型"), choices=RecordKind.choices)
+    channel = forms.ChoiceField(label=gettext_lazy("维护方式"), choices=Channel.choices)
+    purpose = forms.ChoiceField(label=gettext_lazy("沟通目的"), choices=BLANK + Purpose.choices)
+    contacts = forms.MultipleChoiceField(label=gettext_lazy("沟通对象"), required=False)
     content = forms.CharField(
-        label=_lazy("沟通核心内容"),
+        label=gettext_lazy("沟通核心内容"),
         max_length=4000,
-        error_messages={"required": _lazy("请填写沟通核心内容")},
+        error_messages={"required": gettext_lazy("请填写沟通核心内容")},
     )
-    feedback = forms.CharField(label=_lazy("客户反馈"), max_length=4000, required=False)
+    feedback = forms.CharField(label=gettext_lazy("客户反馈"), max_length=4000, required=False)
     sentiment = forms.ChoiceField(
-        label=_lazy("态度倾向"), choices=BLANK + Sentiment.choices, required=False
+        label=gettext_lazy("态度倾向"), choices=BLANK + Sentiment.choices, required=False
     )
-    next_contact_on = forms.DateField(label=_lazy("下次沟通时间"), required=False)
+    next_contact_on = forms.DateField(label=gettext_lazy("下次沟通时间"), required=False)
     next_channel = forms.ChoiceField(
-        label=_lazy("下次沟通方式"), choices=BLANK + Channel.choices, required=False
+        label=gettext_lazy("下次沟通方式"), choices=BLANK + Channel.choices, required=False
     )
-    next_focus = forms.CharField(label=_lazy("重点方向"), max_length=200, required=False)
+    next_focus = forms.CharField(label=gettext_lazy("重点方向"), max_length=200, required=False)
 
     def __init__(
         self,
@@ -131,19 +131,19 @@ def _date(value: str) -> datetime.date | None:
         return None
 
 
-class TaskResultForm(forms.Form):
-    result = forms.CharField(
-        label=_lazy("处理结果"),
+def _text_form(name: str, label: Any, required: Any) -> type[forms.Form]:
+    """A dialog's one required text box (a to-do's result, a cancel or void reason)."""
+    field = forms.CharField(
+        label=label,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _lazy("请写明处理结果(事事有回应)")},
+        error_messages={"required": required},
     )
+    return type(f"{name.title()}Form", (forms.Form,), {name: field})
 
 
-class TaskCancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_lazy("取消原因"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _lazy("请填写取消原因")},
-    )
+TaskResultForm = _text_form(
+    "result", gettext_lazy("处理结果"), gettext_lazy("请写明处理结果(事事有回应)")
+)
+TaskCancelForm = _text_form("reason", gettext_lazy("取消原因"), gettext_lazy("请填写取消原因"))
+RecordVoidForm = _text_form("reason", gettext_lazy("作废原因"), gettext_lazy("请填写作废原因"))

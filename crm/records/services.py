@@ -119,9 +119,13 @@ def _require_active(user: User | None, field: str, label: str) -> None:
 
 
 def _aware(value: Any) -> Any:
-    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value
+    """A moment in UTC (naive ones are Shanghai time), as the database gives it back: so the
+    same instant typed as 08:00+08:00 is no change against a stored 00:00 UTC in the audit."""
+    if not isinstance(value, datetime.datetime):
+        return value
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(datetime.UTC)
 
 
 def _check_record(actor: Actor, record: Record, *, check_time: bool) -> None:

@@ -24,6 +24,7 @@ from crm.accounts import policy
 from crm.accounts.choices import Role
 from crm.accounts.models import User
 from crm.core.actor import Actor
+from crm.core.errors import PreconditionFailed
 from crm.core.forms import apply_errors
 from crm.customers.models import Customer
 from crm.customers.views.archive import timeline_context
@@ -31,8 +32,17 @@ from crm.discipline import selectors as discipline
 
 from . import selectors, services
 from .choices import RecordKind
-from .forms import RecordForm, TaskCancelForm, TaskResultForm, now_local, task_rows, task_specs
-from .models import Task
+from .forms import (
+    DATETIME_LOCAL,
+    RecordForm,
+    RecordVoidForm,
+    TaskCancelForm,
+    TaskResultForm,
+    now_local,
+    task_rows,
+    task_specs,
+)
+from .models import Record, Task
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -52,6 +62,10 @@ def _from_agenda(request: HttpRequest) -> bool:
 
 def records_context(user: User, customer: Customer, cursor: str = "") -> dict[str, Any]:
     rows, next_cursor = selectors.records_page(user, customer, cursor)
+    edits_customer = policy.can_edit_customer(user, customer)
+    for record in rows:  # 修改 / 作废 on the row: its maintainer, its filer, the customer's editors
+        mine = user.is_active and user.pk in {record.maintainer_id, record.created_by_id}
+        record.can_change = not record.voided and (mine or edits_customer)  # type: ignore[attr-defined]
     return {
         "customer": customer,
         "records": rows,
@@ -166,6 +180,107 @@ def file_record(request: HttpRequest, pk: int) -> HttpResponse:
         "action": request.get_full_path(),
     }
     return render(request, "records/dialogs/file.html", context)
+
+
+# --- correcting and voiding a card -----------------------------------------------------------
+
+
+def _changeable_record(request: HttpRequest, pk: int) -> Record:
+    user = _user(request)
+    record = services.get_visible_record(_actor(request), pk)
+    allowed = policy.can_change_record(
+        user, record.maintainer_id, record.created_by_id, record.customer
+    )
+    if not allowed:
+        raise PermissionDenied(_("只有维护人、填写人或客户负责人可以修改这条维护记录"))
+    if record.voided:
+        raise PermissionDenied(_("已作废的维护记录不能修改"))
+    return record
+
+
+def _record_initial(record: Record) -> dict[str, Any]:
+    names = [name for name in RecordForm.base_fields if name != "contacts"]
+    initial: dict[str, Any] = {name: getattr(record, name) for name in names}
+    initial["occurred_at"] = timezone.localtime(record.occurred_at).strftime(DATETIME_LOCAL)
+    initial["contacts"] = [str(c.pk) for c in record.contacts.all()]
+    initial["next_contact_on"] = record.next_contact_on or ""
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a card (修改): the service audits each changed field; a card someone else
+    saved meanwhile is refused once, keeping what was typed (save again to overwrite)."""
+    actor, user = _actor(request), _user(request)
+    record = _changeable_record(request, pk)
+    customer = record.customer
+    kinds = _kinds(user, customer)
+    if record.kind not in dict(kinds):  # keep the card's own kind on offer
+        kinds.append((record.kind, record.get_kind_display()))
+    contacts = [(c.pk, c.name) for c in customer.contacts.order_by("-is_primary", "id")]
+    data = request.POST if request.method == "POST" else None
+    form = RecordForm(data, kinds=kinds, contacts=contacts, initial=_record_initial(record))
+    version = _int(request.POST.get("version")) if data is not None else record.version
+    reason = (request.POST.get("reason", "") if data is not None else "")[:500]
+    if data is not None and form.is_valid():
+        fields = form.service_fields()
+        shown = timezone.localtime(record.occurred_at).replace(second=0, microsecond=0)
+        if fields["occurred_at"] == shown:  # the input holds minutes: seconds are no change
+            del fields["occurred_at"]
+        try:
+            services.update_record(actor, record, expected_version=version, reason=reason, **fields)
+        except PreconditionFailed as exc:
+            form.add_error(
+                None,
+                _("这条维护记录刚被他人修改过;您填写的内容已保留,核对后再次保存将以您填写的为准。"),
+            )
+            version = exc.details.get("current_version", version)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _refreshed(request, customer, _("已修改维护记录"))
+    context = {
+        "customer": customer,
+        "form": form,
+        "editing": True,
+        "version": version,
+        "reason": reason,
+        "selected_contacts": [str(v) for v in (form["contacts"].value() or [])],
+        "title": _("修改维护记录"),
+        "action": request.get_full_path(),
+    }
+    return render(request, "records/dialogs/file.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def void_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Void a card (作废) with a reason: it stays on the page, struck through, never deleted."""
+    record = _changeable_record(request, pk)
+    form = RecordVoidForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.void_record(_actor(request), record, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _refreshed(request, record.customer, _("已作废维护记录"))
+    context = {
+        "customer": record.customer,
+        "record": record,
+        "form": form,
+        "title": _("作废维护记录"),
+        "action": request.get_full_path(),
+    }
+    return render(request, "records/dialogs/void.html", context)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 # --- closing a to-do ----------------------------------------------------------------------------

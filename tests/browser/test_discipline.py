@@ -128,3 +128,45 @@ def test_an_administrator_changes_the_rules(page: Page, live_server: Any) -> Non
     expect(page.locator("#messages")).to_contain_text("已保存")
     expect(page.locator("#rules-updated")).to_contain_text("管理员")
     shot(page, "rules-saved")
+
+
+def test_a_card_is_corrected_then_voided_in_dialogs(page: Page, live_server: Any) -> None:
+    from crm.records import services as records
+
+    people = testing.make_personas()
+    customer = create_customer(testing.actor(people.alice), name=NAME)
+    card = records.file_record(
+        testing.actor(people.alice),
+        customer=customer,
+        occurred_at=timezone.now() - datetime.timedelta(hours=1),
+        channel="phone",
+        purpose="regular_visit",
+        content="电话回访:客户关注交付周期",
+    )
+    login_as(page, live_server, people.alice)
+    goto(page, live_server, f"/customers/{customer.pk}/")
+    page.locator(f"#edit-record-{card.pk}").click()
+    dialog = page.locator("#crm-dialog")
+    expect(dialog.locator("#crm-dialog-title")).to_have_text("修改维护记录")
+    content = dialog.locator("#id_content")
+    content.fill("电话回访:客户关注交付周期,要求下周给出排期表")
+    dialog.locator("#id_reason").fill("补充客户要求")
+    shot(page, "edit-card")
+    content.press("Control+Enter")
+    expect(dialog).to_be_hidden()
+    row = page.locator(f"#record-{card.pk}")
+    expect(row).to_contain_text("要求下周给出排期表")
+    update = page.locator("#timeline [data-action='record.update']")
+    expect(update).to_have_count(1)
+    expect(update).not_to_contain_text("维护时间")  # the seconds the input cannot show are kept
+
+    row.locator(f"#void-record-{card.pk}").click()
+    expect(dialog.locator("#crm-dialog-title")).to_have_text("作废维护记录")
+    dialog.locator("#id_reason").fill("记到了错误的客户")
+    dialog.locator("#dialog-submit").click()
+    expect(dialog).to_be_hidden()
+    row = page.locator(f"#record-{card.pk}")
+    expect(row).to_contain_text("已作废")
+    expect(row).to_contain_text("记到了错误的客户")
+    expect(row.locator(f"#edit-record-{card.pk}")).to_have_count(0)
+    shot(page, "voided-card")

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.accounts import policy
@@ -35,21 +35,23 @@ from .archive import page_context, timeline_context
 
 
 class StageForm(forms.Form):
-    stage = forms.ChoiceField(label=_lazy("新阶段"), choices=Stage.choices)
+    stage = forms.ChoiceField(label=gettext_lazy("新阶段"), choices=Stage.choices)
     reason = forms.CharField(
-        label=_lazy("变更原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("变更原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
-    churn_reason = forms.CharField(label=_lazy("流失原因"), max_length=200, required=False)
+    churn_reason = forms.CharField(label=gettext_lazy("流失原因"), max_length=200, required=False)
 
 
 class TransferForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_lazy("新主责人"), queryset=User.objects.none())
-    reason = forms.CharField(label=_lazy("转移原因"), max_length=500)
-    keep_as_collaborator = forms.BooleanField(label=_lazy("原主责人保留为协办人"), required=False)
+    owner = forms.ModelChoiceField(label=gettext_lazy("新主责人"), queryset=User.objects.none())
+    reason = forms.CharField(label=gettext_lazy("转移原因"), max_length=500)
+    keep_as_collaborator = forms.BooleanField(
+        label=gettext_lazy("原主责人保留为协办人"), required=False
+    )
 
 
 class CollaboratorForm(forms.Form):
-    user = forms.ModelChoiceField(label=_lazy("协办人"), queryset=User.objects.none())
+    user = forms.ModelChoiceField(label=gettext_lazy("协办人"), queryset=User.objects.none())
 
 
 def _actor(request: HttpRequest) -> Actor:

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm.accounts import policy
@@ -31,7 +31,11 @@ from ..selectors import cursor_param
 
 PAGE = 50  # rows per keyset page
 RESOLVED_SHOWN = 50  # the resolved tab shows the most recent ones only
-TABS = {"open": _lazy("待处理"), "resolved": _lazy("已处理"), "mine": _lazy("我的申请")}
+TABS = {
+    "open": gettext_lazy("待处理"),
+    "resolved": gettext_lazy("已处理"),
+    "mine": gettext_lazy("我的申请"),
+}
 TOKEN_MAX = 400
 
 
@@ -40,21 +44,21 @@ class ClaimRequestForm(forms.Form):
         max_length=TOKEN_MAX,
         widget=forms.HiddenInput,
         error_messages={
-            "required": _lazy("申请凭证无效或已过期,请重新检查客户是否存在"),
-            "max_length": _lazy("申请凭证无效或已过期,请重新检查客户是否存在"),
+            "required": gettext_lazy("申请凭证无效或已过期,请重新检查客户是否存在"),
+            "max_length": gettext_lazy("申请凭证无效或已过期,请重新检查客户是否存在"),
         },
     )
     note = forms.CharField(
-        label=_lazy("申请说明"),
+        label=gettext_lazy("申请说明"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_lazy("说明您与该客户的接触情况,便于经理判断"),
+        help_text=gettext_lazy("说明您与该客户的接触情况,便于经理判断"),
     )
 
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(
-        label=_lazy("处理意见"),
+        label=gettext_lazy("处理意见"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

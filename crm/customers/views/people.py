@@ -19,7 +19,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from crm.contacts import services as contact_services
@@ -36,7 +36,7 @@ from .archive import page_context, timeline_context
 from .edit import region_options
 
 SENSITIVE = ("id_number", "bank_account")
-STALE_PAGE = _lazy("页面已过期,请关闭对话框后重新打开")
+STALE_PAGE = gettext_lazy("页面已过期,请关闭对话框后重新打开")
 # Contact fields whose saved value a stale edit compares with what was typed (not the secrets).
 COMPARED = (
     "name",
@@ -59,23 +59,23 @@ def _text(label: Any, max_length: int, **kwargs: Any) -> forms.CharField:
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_lazy("姓名"), max_length=60)
-    title = _text(_lazy("职务"), 60)
-    department = _text(_lazy("部门"), 60)
-    mobile = _text(_lazy("手机"), 30)
-    phone = _text(_lazy("办公电话"), 30)
-    email = _text(_lazy("邮箱"), 120)
-    wechat = _text(_lazy("微信"), 60)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=60)
+    title = _text(gettext_lazy("职务"), 60)
+    department = _text(gettext_lazy("部门"), 60)
+    mobile = _text(gettext_lazy("手机"), 30)
+    phone = _text(gettext_lazy("办公电话"), 30)
+    email = _text(gettext_lazy("邮箱"), 120)
+    wechat = _text(gettext_lazy("微信"), 60)
     decision_role = forms.ChoiceField(
-        label=_lazy("决策链角色"), choices=DecisionRole.choices, initial=DecisionRole.OTHER
+        label=gettext_lazy("决策链角色"), choices=DecisionRole.choices, initial=DecisionRole.OTHER
     )
-    concerns = _text(_lazy("关注点"), 200)
-    is_primary = forms.BooleanField(label=_lazy("设为主要联系人"), required=False)
-    id_number = _text(_lazy("证件号码"), 40)
-    bank_account = _text(_lazy("银行账户"), 40)
-    emergency_contact = _text(_lazy("紧急联系人"), 60)
-    emergency_phone = _text(_lazy("紧急联系人电话"), 30)
-    notes = _text(_lazy("备注"), 2000, widget=forms.Textarea(attrs={"rows": 3}))
+    concerns = _text(gettext_lazy("关注点"), 200)
+    is_primary = forms.BooleanField(label=gettext_lazy("设为主要联系人"), required=False)
+    id_number = _text(gettext_lazy("证件号码"), 40)
+    bank_account = _text(gettext_lazy("银行账户"), 40)
+    emergency_contact = _text(gettext_lazy("紧急联系人"), 60)
+    emergency_phone = _text(gettext_lazy("紧急联系人电话"), 30)
+    notes = _text(gettext_lazy("备注"), 2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def service_fields(self) -> dict[str, Any]:
         """The service's keyword arguments: blank secrets keep what is stored, and the primary
@@ -98,11 +98,11 @@ class ContactEditForm(ContactForm):
 
 
 class AddressForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("类型"), choices=AddressKind.choices)
-    label = _text(_lazy("名称(如 上海分公司)"), 60)
-    province = _text(_lazy("省份"), 6)
-    city = _text(_lazy("城市"), 6)
-    detail = forms.CharField(label=_lazy("详细地址"), max_length=200)
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=AddressKind.choices)
+    label = _text(gettext_lazy("名称(如 上海分公司)"), 60)
+    province = _text(gettext_lazy("省份"), 6)
+    city = _text(gettext_lazy("城市"), 6)
+    detail = forms.CharField(label=gettext_lazy("详细地址"), max_length=200)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -125,7 +125,7 @@ class AddressForm(forms.Form):
 
 
 class DeleteForm(forms.Form):
-    reason = _text(_lazy("删除原因(选填)"), 500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = _text(gettext_lazy("删除原因(选填)"), 500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 # --- helpers --------------------------------------------------------------------------------

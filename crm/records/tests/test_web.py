@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from crm.audit.models import AuditEvent
 from crm.core import testing
 from crm.records import services
 from crm.records.models import Record, Task
@@ -451,3 +452,110 @@ def test_the_customer_page_shows_ten_to_dos_and_loads_the_rest(
     every = client.get(f"/customers/{customer.pk}/tasks/", **HX).content.decode()
     assert every.count('id="task-') == 12 and "待办11" in every
     assert "显示全部" not in every
+
+
+# --- correcting and voiding a card -------------------------------------------------------------
+
+
+@pytest.fixture
+def filed(personas: testing.Personas, customer: Any, card_fields: dict[str, Any]) -> Record:
+    return services.file_record(testing.actor(personas.alice), customer=customer, **card_fields)
+
+
+def edit_post(record: Record, **changes: Any) -> dict[str, Any]:
+    """The edit dialog's form as it opens (the card's values), with `changes` typed in."""
+    data: dict[str, Any] = {
+        "occurred_at": "2026-03-02T08:00",  # card_fields: 2 h before 10:00 Shanghai
+        "kind": record.kind,
+        "channel": record.channel,
+        "purpose": record.purpose,
+        "content": record.content,
+        "feedback": record.feedback,
+        "sentiment": record.sentiment,
+        "next_contact_on": record.next_contact_on or "",
+        "next_channel": record.next_channel,
+        "next_focus": record.next_focus,
+        "contacts": [str(c.pk) for c in record.contacts.all()],
+        "version": str(record.version),
+        "reason": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_maintainer_corrects_a_card_and_the_change_is_audited(
+    personas: testing.Personas, filed: Record
+) -> None:
+    client = client_for(personas.alice)
+    page = client.get(f"/customers/{filed.customer_id}/").content.decode()
+    assert f'id="edit-record-{filed.pk}"' in page and f'id="void-record-{filed.pk}"' in page
+
+    dialog = client.get(f"/records/{filed.pk}/edit/", **HX).content.decode()
+    assert "修改维护记录" in dialog and 'name="version" value="1"' in dialog
+    assert 'value="2026-03-02T08:00"' in dialog  # 10:00 filed, 2 h before, in Shanghai time
+    assert "待办事项(选填" not in dialog  # to-dos are not re-filed from here
+
+    content = "1.客户确认扩容 20 个账号;2.下周三前提供培训方案"
+    html = client.post(
+        f"/records/{filed.pk}/edit/", edit_post(filed, content=content, reason="补充要点"), **HX
+    ).content.decode()
+
+    assert "已修改维护记录" in html and content in html
+    filed.refresh_from_db()
+    assert (filed.content, filed.version) == (content, 2)
+    event = AuditEvent.objects.get(action="record.update")
+    assert event.reason == "补充要点" and sorted(event.changes) == ["content"]
+
+
+def test_a_stale_correction_keeps_what_was_typed_then_saves(
+    personas: testing.Personas, filed: Record
+) -> None:
+    services.update_record(
+        testing.actor(personas.carol), filed, expected_version=1, feedback="经理补充:预算已批"
+    )
+    client = client_for(personas.alice)
+    mine = "1.客户确认扩容 20 个账号;2.希望本月完成培训"
+
+    refused = client.post(f"/records/{filed.pk}/edit/", edit_post(filed, content=mine), **HX)
+    html = refused.content.decode()
+    assert "这条维护记录刚被他人修改过" in html
+    assert mine in html and 'name="version" value="2"' in html
+    assert Record.objects.get(pk=filed.pk).content != mine
+
+    again = client.post(
+        f"/records/{filed.pk}/edit/", edit_post(filed, content=mine, version="2"), **HX
+    )
+    assert "已修改维护记录" in again.content.decode()
+    assert Record.objects.get(pk=filed.pk).content == mine
+
+
+def test_voiding_needs_a_reason_and_keeps_the_card(
+    personas: testing.Personas, filed: Record
+) -> None:
+    client = client_for(personas.alice)
+    refused = client.post(f"/records/{filed.pk}/void/", {"reason": " "}, **HX).content.decode()
+    assert "请填写作废原因" in refused
+    assert not Record.objects.get(pk=filed.pk).voided
+
+    html = client.post(f"/records/{filed.pk}/void/", {"reason": "填错客户"}, **HX).content.decode()
+    assert "已作废维护记录" in html
+    record = Record.objects.get(pk=filed.pk)
+    assert (record.voided, record.void_reason) == (True, "填错客户")
+    page = client.get(f"/customers/{filed.customer_id}/").content.decode()
+    assert "填错客户" in page and f'id="edit-record-{filed.pk}"' not in page
+    assert client.get(f"/records/{filed.pk}/edit/", **HX).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("alice", 200), ("bob", 404), ("carol", 200), ("dave", 404), ("erin", 404), ("admin", 200)],
+)
+def test_who_may_correct_or_void_a_card(
+    personas: testing.Personas, filed: Record, persona: str, status: int
+) -> None:
+    client = client_for(getattr(personas, persona))
+    for url in (f"/records/{filed.pk}/edit/", f"/records/{filed.pk}/void/"):
+        assert client.get(url, **HX).status_code == status
+    assert client.post(f"/records/{filed.pk}/void/", {"reason": "测试"}, **HX).status_code == (
+        200 if status == 200 else status
+    )
