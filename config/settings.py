@@ -117,21 +117,29 @@ SQLITE_PATH = VAR_DIR / "crm.sqlite3"
 SQLITE_OPTIONS = {
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue on the busy timeout instead of failing with "database is locked".
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    # A 32 MB page cache and memory-mapped reads per connection: lists and searches scan.
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA cache_size=-32000; PRAGMA mmap_size=268435456;"
+    ),
     "transaction_mode": "IMMEDIATE",
     "timeout": 30,
 }
+# Persistent connections (one per server thread): a new SQLite connection per request re-reads
+# the schema and starts with a cold page cache (measured: 20-40 ms more per list page).
+SQLITE_CONN_MAX_AGE = 600
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # a SQLite file elsewhere
         DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_MAX_AGE"] = SQLITE_CONN_MAX_AGE
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(SQLITE_PATH),
             "OPTIONS": SQLITE_OPTIONS,
+            "CONN_MAX_AGE": SQLITE_CONN_MAX_AGE,
             # Tests use a file, not :memory:, so threads see one database with real locking;
             # one file per test process, so parallel runs never share it.
             "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
