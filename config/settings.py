@@ -126,7 +126,7 @@ SQLITE_OPTIONS = {
     "timeout": 30,
 }
 # Persistent connections (one per server thread): a new SQLite connection per request re-reads
-# the schema and starts with a cold page cache (measured: 20-40 ms more per list page).
+# the schema and starts with a cold page cache.
 SQLITE_CONN_MAX_AGE = 600
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
