@@ -1,8 +1,8 @@
 """The personal calendar feed 日历订阅 (ICS): next follow-ups and open to-do due dates.
 
-- Secret per-user address `/calendar/<token>.ics`; only the token's SHA-256 is stored
-  (CalendarFeed), so the address is shown once when made. Reset makes a new address (the old
-  one stops at once); revoke removes it. Both are audited. An inactive user's feed answers 404.
+- Secret per-user address `/calendar/<token>.ics`, made, reset and revoked by
+  crm.discipline.services (only the token's SHA-256 is stored; audited). An inactive user's
+  feed answers 404.
 - Content, as the user sees it in the app (visible_to scopes): customers they own with a next
   follow-up date (from the discipline engine), with the channel and focus the latest card
   planned, and open to-dos they own or assist, each as an all-day event on its date, from
@@ -16,12 +16,9 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -29,62 +26,14 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone
 
 from crm.accounts.models import User
-from crm.audit import services as audit
-from crm.core.actor import Actor
 from crm.customers.models import Customer
 from crm.records.choices import TaskStatus
 from crm.records.models import Record, Task
 
-from .models import CalendarFeed
-
 PAST_DAYS = 30
 LIMIT = 500
 TZID = "Asia/Shanghai"
-LAST_USED_EVERY = datetime.timedelta(hours=1)
 PRODID = "-//CRM 客户关系管理系统//跟进与待办//ZH"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def reset(actor: Actor) -> str:
-    """Make (or replace) the actor's feed; return the new secret token, shown once."""
-    user = actor.user
-    assert user is not None
-    token = secrets.token_urlsafe(32)
-    with transaction.atomic():
-        existed = CalendarFeed.objects.filter(user=user).delete()[0] > 0
-        feed = CalendarFeed.objects.create(user=user, token_hash=_hash(token), prefix=token[:6])
-        action = "calendar_feed.reset" if existed else "calendar_feed.create"
-        audit.record(actor, action, feed)
-    return token
-
-
-def revoke(actor: Actor) -> bool:
-    """Remove the actor's feed (the address stops working). False when there was none."""
-    user = actor.user
-    assert user is not None
-    with transaction.atomic():
-        feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
-        if feed is None:
-            return False
-        audit.record(actor, "calendar_feed.revoke", feed)
-        feed.delete()
-    return True
-
-
-def feed_user(token: str) -> User | None:
-    """The active user whose feed this token opens, or None. Notes the access (hourly)."""
-    if not token or len(token) > 100:
-        return None
-    feed = CalendarFeed.objects.select_related("user").filter(token_hash=_hash(token)).first()
-    if feed is None or not feed.user.is_active:
-        return None
-    now = timezone.now()
-    if feed.last_used_at is None or now - feed.last_used_at >= LAST_USED_EVERY:
-        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
-    return feed.user
 
 
 def _link(path: str) -> str:

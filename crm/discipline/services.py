@@ -1,4 +1,5 @@
-"""Writes of the discipline app: the rules (administrators) and the half-yearly info check.
+"""Writes of the discipline app: the rules (administrators), the half-yearly info check and
+the calendar feed's secret address.
 
 A rule change is audited (`settings.discipline`) and then re-evaluates every customer for
 today (engine, source "system"), after the change has committed.
@@ -6,6 +7,9 @@ today (engine, source "system"), after the change has committed.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,12 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.accounts import policy
+from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.core.actor import Actor
 from crm.customers.models import Customer
 
 from . import engine
-from .models import RULE_FIELDS, DisciplineRules
+from .models import RULE_FIELDS, CalendarFeed, DisciplineRules
 
 
 def get_rules() -> DisciplineRules:
@@ -78,3 +83,51 @@ def confirm_info(actor: Actor, customer: Customer) -> Customer:
         }
         audit.record(actor, "customer.info_checked", customer, customer=customer, changes=changes)
     return customer
+
+
+# --- the calendar feed (日历订阅) ------------------------------------------------------------
+
+LAST_USED_EVERY = datetime.timedelta(hours=1)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reset_calendar_feed(actor: Actor) -> str:
+    """Make (or replace) the actor's feed; return the new secret token, shown once."""
+    user = actor.user
+    assert user is not None
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        existed = CalendarFeed.objects.filter(user=user).delete()[0] > 0
+        feed = CalendarFeed.objects.create(user=user, token_hash=_hash(token), prefix=token[:6])
+        action = "calendar_feed.reset" if existed else "calendar_feed.create"
+        audit.record(actor, action, feed)
+    return token
+
+
+def revoke_calendar_feed(actor: Actor) -> bool:
+    """Remove the actor's feed (the address stops working). False when there was none."""
+    user = actor.user
+    assert user is not None
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+        if feed is None:
+            return False
+        audit.record(actor, "calendar_feed.revoke", feed)
+        feed.delete()
+    return True
+
+
+def calendar_feed_user(token: str) -> User | None:
+    """The active user whose feed this token opens, or None. Notes the access (hourly)."""
+    if not token or len(token) > 100:
+        return None
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=_hash(token)).first()
+    if feed is None or not feed.user.is_active:
+        return None
+    now = timezone.now()
+    if feed.last_used_at is None or now - feed.last_used_at >= LAST_USED_EVERY:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    return feed.user

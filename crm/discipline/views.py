@@ -16,7 +16,7 @@ from crm.accounts.models import User
 from crm.core.actor import Actor
 from crm.core.errors import NotFound
 
-from . import feed
+from . import feed, services
 from .models import CalendarFeed
 
 JUST_MADE = "calendar_feed_token"
@@ -25,7 +25,7 @@ JUST_MADE = "calendar_feed_token"
 @never_cache
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    user = feed.feed_user(token)
+    user = services.calendar_feed_user(token)
     if user is None:
         raise NotFound(_("日历订阅地址无效或已停用"))
     response = HttpResponse(feed.render(user), content_type="text/calendar; charset=utf-8")
@@ -43,9 +43,9 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         if action == "reset":
             # shown once, on the page the redirect lands on (a reload does not make another)
-            request.session[JUST_MADE] = feed.reset(actor)
+            request.session[JUST_MADE] = services.reset_calendar_feed(actor)
             messages.success(request, _("已生成新的订阅地址,旧地址(如有)已停用"))
-        elif action == "revoke" and feed.revoke(actor):
+        elif action == "revoke" and services.revoke_calendar_feed(actor):
             messages.success(request, _("已停用日历订阅,原地址不再可用"))
         return redirect("discipline:calendar")
     token = request.session.pop(JUST_MADE, "")

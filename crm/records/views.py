@@ -53,6 +53,9 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+TEAM_VIEW_MEMBERS = 200  # an admin's team view lists at most this many people
+
+
 def _from_agenda(request: HttpRequest) -> bool:
     return request.GET.get("origin") == "agenda"
 
@@ -62,10 +65,12 @@ def _from_agenda(request: HttpRequest) -> bool:
 
 def records_context(user: User, customer: Customer, cursor: str = "") -> dict[str, Any]:
     rows, next_cursor = selectors.records_page(user, customer, cursor)
-    edits_customer = policy.can_edit_customer(user, customer)
-    for record in rows:  # 修改 / 作废 on the row: its maintainer, its filer, the customer's editors
-        mine = user.is_active and user.pk in {record.maintainer_id, record.created_by_id}
-        record.can_change = not record.voided and (mine or edits_customer)  # type: ignore[attr-defined]
+    if getattr(customer, "can_edit", None) is None:  # asked once, not once per row
+        customer.can_edit = policy.can_edit_customer(user, customer)  # type: ignore[attr-defined]
+    for record in rows:  # 修改 / 作废 on the row
+        record.can_change = not record.voided and policy.can_change_record(  # type: ignore[attr-defined]
+            user, record.maintainer_id, record.created_by_id, customer
+        )
     return {
         "customer": customer,
         "records": rows,
@@ -221,7 +226,8 @@ def edit_record(request: HttpRequest, pk: int) -> HttpResponse:
     contacts = [(c.pk, c.name) for c in customer.contacts.order_by("-is_primary", "id")]
     data = request.POST if request.method == "POST" else None
     form = RecordForm(data, kinds=kinds, contacts=contacts, initial=_record_initial(record))
-    version = _int(request.POST.get("version")) if data is not None else record.version
+    # a missing or tampered version counts as stale: refused once, never a silent overwrite
+    version = (_int(request.POST.get("version")) or 0) if data is not None else record.version
     reason = (request.POST.get("reason", "") if data is not None else "")[:500]
     if data is not None and form.is_valid():
         fields = form.service_fields()
@@ -357,7 +363,7 @@ def _agenda_context(request: HttpRequest, viewer: User) -> dict[str, Any]:
         members = list(
             discipline.agenda_members(viewer)
             .select_related("team")
-            .order_by("team_id", "full_name", "pk")[: discipline.LIMIT]
+            .order_by("team_id", "full_name", "pk")[:TEAM_VIEW_MEMBERS]
         )
     query = "" if target.pk == viewer.pk else f"&user={target.pk}"
     return {

@@ -16,6 +16,7 @@ from crm.accounts.models import User
 from crm.core.api import ReadOnlyOrAdmin, api_actor, request_user, validated
 from crm.customers.models import Customer
 from crm.discipline import selectors, services
+from crm.discipline.models import RULE_FIELDS, DisciplineRules
 from crm.records.models import Record, Task
 
 
@@ -90,25 +91,15 @@ class AgendaView(APIView):
         return Response(agenda_body(selectors.agenda(viewer, user, timezone.localdate())))
 
 
-class DisciplineRulesSerializer(serializers.Serializer):
-    """跟进纪律规则 (working days; months for the two flags). Bounds as on the settings page."""
+class DisciplineRulesSerializer(serializers.ModelSerializer):
+    """跟进纪律规则 (working days; months for the two flags); bounds from the model."""
 
-    intent_high_days = serializers.IntegerField(min_value=1, max_value=250)
-    intent_medium_days = serializers.IntegerField(min_value=1, max_value=250)
-    intent_low_days = serializers.IntegerField(min_value=1, max_value=250)
-    potential_days = serializers.IntegerField(min_value=1, max_value=250)
-    intent_stage_days = serializers.IntegerField(min_value=1, max_value=250)
-    cooperating_days = serializers.IntegerField(min_value=1, max_value=250)
-    dormant_days = serializers.IntegerField(min_value=1, max_value=250)
-    lost_days = serializers.IntegerField(min_value=1, max_value=250)
-    level_a_days = serializers.IntegerField(min_value=1, max_value=250, allow_null=True)
-    level_b_days = serializers.IntegerField(min_value=1, max_value=250, allow_null=True)
-    level_c_days = serializers.IntegerField(min_value=1, max_value=250, allow_null=True)
-    dormant_months = serializers.IntegerField(min_value=1, max_value=60)
-    info_check_months = serializers.IntegerField(min_value=1, max_value=60)
-    escalate_after_days = serializers.IntegerField(min_value=1, max_value=60)
-    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_by = serializers.IntegerField(source="updated_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = DisciplineRules
+        fields = [*RULE_FIELDS, "updated_at", "updated_by"]
+        read_only_fields = ["updated_at"]
 
 
 class DisciplineRulesView(APIView):

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from crm.audit.models import AuditEvent
 from crm.core.testing import Personas, actor
 from crm.customers.models import Customer
-from crm.discipline import feed, tasks
+from crm.discipline import feed, services, tasks
 from crm.discipline.models import CalendarFeed
 from crm.records import services as records
 from crm.records.models import Task
@@ -82,7 +82,7 @@ def read(client: Client, token: str) -> Calendar:
 def test_the_feed_holds_next_follow_ups_and_open_to_dos(
     personas: Personas, agenda: dict[str, Any]
 ) -> None:
-    token = feed.reset(actor(personas.alice))
+    token = services.reset_calendar_feed(actor(personas.alice))
     calendar = read(Client(), token)
 
     assert calendar["X-WR-TIMEZONE"] == "Asia/Shanghai"
@@ -111,7 +111,7 @@ def test_the_feed_holds_next_follow_ups_and_open_to_dos(
         "发送正式报价单",
     ]
     # the collaborator sees the to-do too, but not alice's follow-up
-    bob = read(Client(), feed.reset(actor(personas.bob)))
+    bob = read(Client(), services.reset_calendar_feed(actor(personas.bob)))
     bob_events = sorted(str(e["UID"]) for e in bob.walk("VEVENT"))
     bobs_customer = Customer.objects.get(name="苏州白波客户有限公司")
     assert bob_events == [f"crm-follow-up-{bobs_customer.pk}@crm", f"crm-task-{todo.pk}@crm"]
@@ -120,7 +120,11 @@ def test_the_feed_holds_next_follow_ups_and_open_to_dos(
 def test_no_phone_or_email_of_a_contact_is_in_the_feed(
     personas: Personas, agenda: dict[str, Any]
 ) -> None:
-    body = Client().get(f"/calendar/{feed.reset(actor(personas.alice))}.ics").content.decode()
+    body = (
+        Client()
+        .get(f"/calendar/{services.reset_calendar_feed(actor(personas.alice))}.ics")
+        .content.decode()
+    )
     assert "13812345678" not in body and "5678" not in body and "单田芳" not in body
 
 
@@ -128,7 +132,7 @@ def test_links_to_the_customer_when_the_site_address_is_known(
     personas: Personas, agenda: dict[str, Any], settings: Any
 ) -> None:
     settings.CRM_SITE_URL = "https://crm.example.com"
-    calendar = read(Client(), feed.reset(actor(personas.alice)))
+    calendar = read(Client(), services.reset_calendar_feed(actor(personas.alice)))
     urls = {str(e["URL"]) for e in calendar.walk("VEVENT")}
     assert urls == {f"https://crm.example.com/customers/{agenda['customer'].pk}/"}
 
@@ -137,8 +141,8 @@ def test_reset_replaces_the_address_and_revoke_ends_it(
     personas: Personas, agenda: dict[str, Any]
 ) -> None:
     client = Client()
-    first = feed.reset(actor(personas.alice))
-    second = feed.reset(actor(personas.alice))
+    first = services.reset_calendar_feed(actor(personas.alice))
+    second = services.reset_calendar_feed(actor(personas.alice))
 
     assert client.get(f"/calendar/{first}.ics").status_code == 404
     assert client.get(f"/calendar/{second}.ics").status_code == 200
@@ -146,9 +150,9 @@ def test_reset_replaces_the_address_and_revoke_ends_it(
     assert stored.token_hash != second and second not in stored.token_hash
     assert stored.last_used_at == at(TODAY, 10)
 
-    assert feed.revoke(actor(personas.alice)) is True
+    assert services.revoke_calendar_feed(actor(personas.alice)) is True
     assert client.get(f"/calendar/{second}.ics").status_code == 404
-    assert feed.revoke(actor(personas.alice)) is False
+    assert services.revoke_calendar_feed(actor(personas.alice)) is False
     actions = AuditEvent.objects.filter(action__startswith="calendar_feed.").order_by("id")
     assert [e.action for e in actions] == [
         "calendar_feed.create",
@@ -158,7 +162,7 @@ def test_reset_replaces_the_address_and_revoke_ends_it(
 
 
 def test_a_deactivated_user_s_feed_answers_404(personas: Personas, agenda: dict[str, Any]) -> None:
-    token = feed.reset(actor(personas.alice))
+    token = services.reset_calendar_feed(actor(personas.alice))
     personas.alice.is_active = False
     personas.alice.save()
     assert Client().get(f"/calendar/{token}.ics").status_code == 404
@@ -193,6 +197,6 @@ def test_the_feed_is_bounded_and_soonest_first(
             actor(personas.alice), customer=customer, description=f"待办{day}", due=TODAY
         )
         Task.objects.filter(pk=task.pk).update(due=D(2026, 10, day))
-    calendar = read(Client(), feed.reset(actor(personas.alice)))
+    calendar = read(Client(), services.reset_calendar_feed(actor(personas.alice)))
     to_dos = [e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith("crm-task-")]
     assert [str(e["SUMMARY"]) for e in to_dos] == ["待办: 待办14", "待办: 待办16", "待办: 待办18"]

@@ -559,3 +559,15 @@ def test_who_may_correct_or_void_a_card(
     assert client.post(f"/records/{filed.pk}/void/", {"reason": "测试"}, **HX).status_code == (
         200 if status == 200 else status
     )
+
+
+def test_a_correction_without_its_version_is_refused_once_not_saved_blind(
+    personas: testing.Personas, filed: Record
+) -> None:
+    mine = "1.客户确认扩容 20 个账号;2.下周三前提供培训方案"
+    data = edit_post(filed, content=mine)
+    del data["version"]
+    html = client_for(personas.alice).post(f"/records/{filed.pk}/edit/", data, **HX)
+    assert "这条维护记录刚被他人修改过" in html.content.decode()
+    assert 'name="version" value="1"' in html.content.decode() and mine in html.content.decode()
+    assert Record.objects.get(pk=filed.pk).content != mine
