@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "crontask",
     "crm.discipline",
     "crm.notifications",
+    "crm.transfer",
 ]
 
 MIDDLEWARE = [

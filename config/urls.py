@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("crm.records.urls")),
     path("", include("crm.discipline.urls")),
     path("notifications/", include("crm.notifications.urls")),
+    path("", include("crm.transfer.urls")),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
