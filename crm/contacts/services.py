@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -133,12 +134,18 @@ def _save(actor: Actor, contact: Contact) -> None:
     contact.save()
 
 
-def create_contact(actor: Actor, *, customer: Customer, **fields: Any) -> Contact:
-    policy.require_edit_customer(actor.user, customer)
+def prepare_contact(customer: Customer | None, fields: Mapping[str, Any]) -> Contact:
+    """A validated, unsaved contact (of a customer that may not be saved yet)."""
     contact = Contact(customer=customer, **_normalise(dict(fields)))
     _derive(contact)
     # contact_one_primary is kept by _save (it clears the old primary first), not by validation
-    contact.full_clean(validate_constraints=False)
+    contact.full_clean(exclude=["customer"], validate_unique=False, validate_constraints=False)
+    return contact
+
+
+def create_contact(actor: Actor, *, customer: Customer, **fields: Any) -> Contact:
+    policy.require_edit_customer(actor.user, customer)
+    contact = prepare_contact(customer, fields)
     try:
         with transaction.atomic():
             _lock_customer(customer.pk)
@@ -155,6 +162,31 @@ def create_contact(actor: Actor, *, customer: Customer, **fields: Any) -> Contac
     except IntegrityError as exc:
         raise Conflict(RACE_MESSAGE) from exc
     return contact
+
+
+def create_for_new_customers(
+    actor: Actor, contacts: Sequence[Contact], *, reason: str = ""
+) -> None:
+    """The prepared contacts of customers created in the same transaction (nobody else can
+    hold them yet): one primary per customer (the last marked, else the first), one bulk
+    insert, one audit row each."""
+    chosen_by_customer: dict[int, Contact] = {}
+    for contact in contacts:
+        if contact.is_primary or contact.customer_id not in chosen_by_customer:
+            chosen_by_customer[contact.customer_id] = contact
+    chosen = {id(contact) for contact in chosen_by_customer.values()}
+    for contact in contacts:
+        contact.is_primary = id(contact) in chosen
+    Contact.objects.bulk_create(contacts, batch_size=500)
+    audit.record_many(
+        actor,
+        "contact.create",
+        (
+            (contact, contact.customer, audit.diff({}, _snapshot(contact), redact=SENSITIVE_FIELDS))
+            for contact in contacts
+        ),
+        reason=reason,
+    )
 
 
 def update_contact(

@@ -10,7 +10,9 @@ class ImportKind(models.TextChoices):
 
 
 class JobStatus(models.TextChoices):
-    PREVIEW = "preview", gettext_lazy("待确认")  # read and previewed (a dry run), not written
+    MAPPING = "mapping", gettext_lazy("待确认列")  # uploaded and read; columns to confirm
+    PREVIEWING = "previewing", gettext_lazy("预览中")  # the dry run is running
+    PREVIEW = "preview", gettext_lazy("待确认导入")  # previewed (a dry run), nothing written
     QUEUED = "queued", gettext_lazy("排队中")
     RUNNING = "running", gettext_lazy("导入中")
     DONE = "done", gettext_lazy("已完成")

@@ -15,7 +15,7 @@ from .choices import ExportFormat, ImportKind, JobStatus, Resolution, RowOutcome
 class ImportJob(ChoiceLabels, models.Model):
     kind = models.CharField("导入对象", max_length=12, choices=ImportKind.choices)
     status = models.CharField(
-        "状态", max_length=10, choices=JobStatus.choices, default=JobStatus.PREVIEW
+        "状态", max_length=10, choices=JobStatus.choices, default=JobStatus.MAPPING
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
@@ -30,6 +30,7 @@ class ImportJob(ChoiceLabels, models.Model):
     sheet = models.CharField("工作表", max_length=100, blank=True)
     header_row = models.PositiveIntegerField("表头行", default=1)
     headers = models.JSONField("表头", default=list)
+    samples = models.JSONField("示例值", default=list)  # the first values of each column
     mapping = models.JSONField("列映射", default=dict)  # {column index: target field}
     mapping_name = models.CharField("映射模板", max_length=60, blank=True)
     default_resolution = models.CharField(
@@ -43,6 +44,8 @@ class ImportJob(ChoiceLabels, models.Model):
     unchanged_count = models.PositiveIntegerField("无变化", default=0)
     skipped_count = models.PositiveIntegerField("跳过", default=0)
     refused_count = models.PositiveIntegerField("拒绝", default=0)
+    # The dry run's counts and its first rows of each outcome (nothing written).
+    preview = models.JSONField("预览", default=dict, blank=True)
     error = models.TextField("错误", blank=True)
     created_at = models.DateTimeField("上传时间", default=timezone.now)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
@@ -59,6 +62,10 @@ class ImportJob(ChoiceLabels, models.Model):
     @property
     def percent(self) -> int:
         return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 100
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (JobStatus.PREVIEWING, JobStatus.QUEUED, JobStatus.RUNNING)
 
     @property
     def finished(self) -> bool:

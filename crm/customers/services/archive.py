@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,12 +15,13 @@ from crm.accounts import policy
 from crm.accounts.choices import Role
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.contacts.models import Contact
 from crm.core.actor import Actor
 from crm.core.errors import NotFound, PreconditionFailed
 from crm.core.pinyin import pinyin_keys
 
 from .. import custom_fields
-from ..choices import Kind, Stage, Status
+from ..choices import AddressKind, Kind, Stage, Status
 from ..models import (
     Address,
     Collaborator,
@@ -30,7 +32,7 @@ from ..models import (
 )
 from ..rules import normalise_name
 from .duplicates import duplicate_error, find_duplicate, normal_uscc, raise_if_duplicate
-from .numbers import allocate_number
+from .numbers import allocate_numbers
 
 EDITABLE_FIELDS = (
     "name",
@@ -129,6 +131,72 @@ def _save_checked(actor: Actor, customer: Customer, **save_kwargs: Any) -> None:
         raise duplicate_error(actor, *found) from None
 
 
+FOREIGN_KEYS = ["industry", "source", "region", "owner", "created_by"]
+
+
+@dataclass
+class NewCustomer:
+    """A customer validated and ready to write, with what is written alongside it."""
+
+    customer: Customer
+    tags: list[str] = field(default_factory=list)
+    addresses: list[Address] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+
+
+def prepare_customer(
+    actor: Actor,
+    *,
+    owner: User | None = None,
+    tags: Sequence[str] = (),
+    addresses: Sequence[Mapping[str, Any]] = (),
+    contacts: Sequence[Mapping[str, Any]] = (),
+    stage: str = "",
+    number: str = "",
+    definitions: Sequence[CustomFieldDefinition] | None = None,
+    **fields: Any,
+) -> NewCustomer:
+    """Every check of a new customer that needs no write: fields, owner, custom fields,
+    addresses, contacts. A stage (an import's 合作阶段) and a number (an import's own 客户编号)
+    may be given; duplicates are checked by the caller (one query, or one per batch)."""
+    from crm.contacts import services as contact_services
+
+    policy.require(actor.user, "customer.create")
+    owner = owner or actor.user
+    _check_owner(actor, owner)
+    _reject_unknown(fields)
+    customer = Customer(owner=owner, created_by=actor.user, **fields)
+    if stage:
+        customer.stage = stage
+    if "level" in fields:
+        customer.level_manual = True
+    if number:
+        customer.number = number.strip()
+    _derive(customer)
+    if definitions is None:
+        definitions = list(CustomFieldDefinition.objects.filter(is_active=True))
+    customer.custom = custom_fields.clean_values(definitions, customer.custom or {})
+    # Foreign keys arrive as rows already read; validating them again would cost a query each.
+    customer.full_clean(
+        exclude=["name_key", *FOREIGN_KEYS] + ([] if number else ["number"]),
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    prepared = NewCustomer(customer, tags=_tag_names(tags))
+    for data in addresses:
+        address = Address(customer=customer, **data)
+        address.full_clean(exclude=["customer", "region"], validate_constraints=False)
+        prepared.addresses.append(address)
+    if sum(a.kind == AddressKind.HQ for a in prepared.addresses) > 1:
+        raise ValidationError({"addresses": "每个客户只能有一个总部地址,其他地址请选择分支机构"})
+    for index, data in enumerate(contacts):
+        try:
+            prepared.contacts.append(contact_services.prepare_contact(None, data))
+        except ValidationError as exc:
+            raise ValidationError({f"contacts[{index}]": exc.messages}) from exc
+    return prepared
+
+
 def create_customer(
     actor: Actor,
     *,
@@ -138,53 +206,99 @@ def create_customer(
     contacts: Sequence[Mapping[str, Any]] = (),
     **fields: Any,
 ) -> Customer:
-    policy.require(actor.user, "customer.create")
-    owner = owner or actor.user
-    _check_owner(actor, owner)
-    _reject_unknown(fields)
-    customer = Customer(owner=owner, created_by=actor.user, **fields)
-    if "level" in fields:
-        customer.level_manual = True
-    _derive(customer)
-    customer.custom = _clean_custom(customer.custom or {})
-    customer.full_clean(exclude=["number", "name_key"], validate_constraints=False)
+    prepared = prepare_customer(
+        actor, owner=owner, tags=tags, addresses=addresses, contacts=contacts, **fields
+    )
+    customer = prepared.customer
     raise_if_duplicate(actor, customer)
-    with transaction.atomic():
-        customer.number = allocate_number(
-            customer.industry.number_code if customer.industry else ""
-        )
-        _save_checked(actor, customer)
-        StageTransition.objects.create(
-            customer=customer,
-            from_stage=customer.stage,
-            to_stage=customer.stage,
-            actor=actor.user,
-            reason="建档",
-        )
-        _set_tags(customer, tags)
-        for data in addresses:
-            _add_address(customer, data)
-        audit.record(
-            actor,
-            "customer.create",
-            customer,
-            customer=customer,
-            changes=audit.diff({}, _snapshot(customer)),
-        )
-        _create_contacts(actor, customer, contacts)
+    try:
+        with transaction.atomic():
+            create_prepared(actor, [prepared])
+    except IntegrityError:
+        found = find_duplicate(kind=customer.kind, name=customer.name, uscc=customer.uscc)
+        if found is None:
+            raise
+        raise duplicate_error(actor, *found) from None
     return customer
 
 
-def _create_contacts(
-    actor: Actor, customer: Customer, contacts: Sequence[Mapping[str, Any]]
-) -> None:
+def create_prepared(actor: Actor, items: Sequence[NewCustomer], *, reason: str = "") -> None:
+    """Write prepared customers in bulk (the caller's transaction): numbers, customers, the
+    建档 stage rows, tags, addresses, contacts and one audit row per object. A customer that
+    a concurrent writer created meanwhile breaks a unique constraint: IntegrityError, and the
+    caller's transaction (all of `items`) is rolled back."""
     from crm.contacts import services as contact_services
 
-    for index, data in enumerate(contacts):
-        try:
-            contact_services.create_contact(actor, customer=customer, **data)
-        except ValidationError as exc:
-            raise ValidationError({f"contacts[{index}]": exc.messages}) from exc
+    assert transaction.get_connection().in_atomic_block, "create_prepared runs in a transaction"
+    unnumbered = [item.customer for item in items if not item.customer.number]
+    numbers = allocate_numbers([c.industry.number_code if c.industry else "" for c in unnumbered])
+    for customer, number in zip(unnumbered, numbers, strict=True):
+        customer.number = number
+    customers = [item.customer for item in items]
+    Customer.objects.bulk_create(customers, batch_size=500)
+    StageTransition.objects.bulk_create(
+        [
+            StageTransition(
+                customer=c, from_stage=c.stage, to_stage=c.stage, actor=actor.user, reason="建档"
+            )
+            for c in customers
+        ],
+        batch_size=500,
+    )
+    tags = _tags_named({name for item in items for name in item.tags})
+    if tags:
+        Customer.tags.through.objects.bulk_create(
+            [
+                Customer.tags.through(customer_id=item.customer.pk, tag_id=tags[name].pk)
+                for item in items
+                for name in item.tags
+            ],
+            batch_size=500,
+        )
+    for item in items:
+        for address in item.addresses:
+            address.customer = item.customer
+    addresses = [address for item in items for address in item.addresses]
+    if addresses:
+        Address.objects.bulk_create(addresses, batch_size=500)
+    audit.record_many(
+        actor,
+        "customer.create",
+        ((item.customer, item.customer, audit.diff({}, _new_snapshot(item))) for item in items),
+        reason=reason,
+    )
+    contacts = []
+    for item in items:
+        for contact in item.contacts:
+            contact.customer = item.customer
+            contacts.append(contact)
+    if contacts:
+        contact_services.create_for_new_customers(actor, contacts, reason=reason)
+
+
+def _tag_names(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(n.strip()[:30] for n in names if n and n.strip()))
+
+
+def _tags_named(names: set[str]) -> dict[str, Tag]:
+    """The tags of these names, created when missing (a concurrent creator is tolerated)."""
+    if not names:
+        return {}
+    found = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = names - set(found)
+    if missing:
+        Tag.objects.bulk_create([Tag(name=name) for name in missing], ignore_conflicts=True)
+        found.update({tag.name: tag for tag in Tag.objects.filter(name__in=missing)})
+    return found
+
+
+def _new_snapshot(item: NewCustomer) -> dict[str, Any]:
+    """What `_snapshot` reads back after a create, from memory (no queries)."""
+    data = audit.snapshot(item.customer, AUDITED_FIELDS)
+    data["tags"] = sorted(item.tags)
+    data["addresses"] = [str(a) for a in sorted(item.addresses, key=lambda a: a.kind != "hq")]
+    data["collaborators"] = []
+    return data
 
 
 def _reject_unknown(fields: Mapping[str, Any]) -> None:

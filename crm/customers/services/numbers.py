@@ -43,27 +43,53 @@ def set_number_pattern(actor: Actor, *, pattern: str, reason: str = "") -> Numbe
     return rule
 
 
-def _bump(key: str) -> int:
-    """Atomically take the next value of one counter (INSERT … ON CONFLICT … RETURNING)."""
+def _bump(key: str, count: int = 1) -> int:
+    """Atomically take the next `count` values of one counter (INSERT … ON CONFLICT …
+    RETURNING); answers the last value taken."""
     table = connection.ops.quote_name(NumberSequence._meta.db_table)
     col_key, col_value = connection.ops.quote_name("key"), connection.ops.quote_name("value")
-    # Only quoted identifiers are interpolated; the key is a bound parameter.
+    # Only quoted identifiers are interpolated; the key and the count are bound parameters.
     sql = (
-        f"INSERT INTO {table} ({col_key}, {col_value}) VALUES (%s, 1) "  # noqa: S608
-        f"ON CONFLICT ({col_key}) DO UPDATE SET {col_value} = {table}.{col_value} + 1 "
+        f"INSERT INTO {table} ({col_key}, {col_value}) VALUES (%s, %s) "  # noqa: S608
+        f"ON CONFLICT ({col_key}) DO UPDATE SET {col_value} = {table}.{col_value} + %s "
         f"RETURNING {col_value}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
+        cursor.execute(sql, [key, count, count])
         return int(cursor.fetchone()[0])
 
 
 def allocate_number(industry_code: str) -> str:
     """Next free customer number; skips values already taken (e.g. by imported numbers)."""
+    return allocate_numbers([industry_code])[0]
+
+
+def allocate_numbers(industry_codes: list[str]) -> list[str]:
+    """One free number per entry (in order), a counter bump per distinct sequence: an import
+    of 500 customers takes its numbers in a couple of statements, never colliding."""
     pattern, today = current_pattern(), timezone.localdate()
-    key = numbering.sequence_key(pattern, today=today, ind=industry_code)
+    keys = [numbering.sequence_key(pattern, today=today, ind=code) for code in industry_codes]
+    numbers: list[str] = [""] * len(industry_codes)
     for _ in range(1000):
-        number = numbering.render(pattern, today=today, ind=industry_code, seq=_bump(key))
-        if not Customer.objects.filter(number=number).exists():
-            return number
+        wanted: dict[str, list[int]] = {}
+        for index, number in enumerate(numbers):
+            if not number:
+                wanted.setdefault(keys[index], []).append(index)
+        if not wanted:
+            return numbers
+        fresh: dict[int, str] = {}
+        for key, indexes in wanted.items():
+            last = _bump(key, len(indexes))
+            code = industry_codes[indexes[0]]
+            for offset, index in enumerate(indexes):
+                seq = last - len(indexes) + 1 + offset
+                fresh[index] = numbering.render(pattern, today=today, ind=code, seq=seq)
+        taken = set(
+            Customer.objects.filter(number__in=list(fresh.values())).values_list(
+                "number", flat=True
+            )
+        )
+        for index, number in fresh.items():
+            if number not in taken:
+                numbers[index] = number
     raise ValidationError("客户编号已用尽,请管理员调整编号规则")
