@@ -9,6 +9,8 @@ from crm.customers.api import views as customers
 from crm.discipline.api.views import AgendaView, DisciplineRulesView
 from crm.notifications.api.views import NotificationViewSet
 from crm.records.api.views import RecordViewSet, TaskViewSet
+from crm.transfer.api.exports import CustomerExportView
+from crm.transfer.api.imports import ImportJobViewSet
 from crm.workdays.api import views as workdays
 
 router = DefaultRouter()
@@ -29,6 +31,7 @@ router.register("records", RecordViewSet, basename="record")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("workdays", workdays.WorkdayViewSet, basename="workday")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("imports", ImportJobViewSet, basename="import")
 router.register("workday-overrides", workdays.CalendarOverrideViewSet, basename="workdayoverride")
 
 urlpatterns = [
@@ -36,6 +39,7 @@ urlpatterns = [
     path("auth/token/current/", TokenRevokeView.as_view(), name="api-token-revoke"),
     path("agenda/", AgendaView.as_view(), name="api-agenda"),
     path("discipline-rules/", DisciplineRulesView.as_view(), name="api-discipline-rules"),
+    path("exports/customers/", CustomerExportView.as_view(), name="api-export-customers"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -196,6 +196,8 @@ USE_TZ = True
 # --- static ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded spreadsheets wait here between upload, preview and import (removed when done).
+CRM_IMPORT_DIR = Path(os.environ.get("CRM_IMPORT_DIR", VAR_DIR / "imports"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

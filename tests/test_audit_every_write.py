@@ -19,6 +19,8 @@ from crm.customers.models import Customer, Industry, Source, Tag
 from crm.discipline import engine as discipline_engine
 from crm.discipline import services as discipline
 from crm.records import services as records
+from crm.transfer import pdf as transfer_pdf
+from crm.transfer import vcard
 from crm.workdays import services as workdays
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,27 @@ def _reveal(p: Personas) -> Write:
     p.alice.save()
     contact = _customer(p).contacts.get()
     return lambda: contacts.reveal(actor(p.alice), contact, field="id_number", reason="核对")
+
+
+def _by_personal_grant(take: Callable[[Personas, Customer], Any]) -> Callable[[Personas], Write]:
+    """Full contact details taken away by service staff holding the personal grant."""
+
+    def setup(p: Personas) -> Write:
+        p.erin.grant_personal = True
+        p.erin.save()
+        customer = _customer(p)
+        return lambda: take(p, customer)
+
+    return setup
+
+
+def _export(p: Personas, customer: Customer) -> Any:
+    import io
+
+    from crm.transfer import export
+
+    out = io.BytesIO()
+    return export.export_customers(actor(p.alice), params={}, file_format="csv", out=out)
 
 
 def _collaborator_remove(p: Personas) -> Write:
@@ -251,6 +274,11 @@ WRITES: dict[str, Callable[[Personas], Write]] = {
     "customer.info_checked": _with_customer(
         lambda p, c: discipline.confirm_info(actor(p.alice), c)
     ),
+    "export.customers": _with_customer(_export),
+    "customer.print": _by_personal_grant(
+        lambda p, c: transfer_pdf.archive(actor(p.erin), c.pk, full=True)
+    ),
+    "contact.vcard": _by_personal_grant(lambda p, c: vcard.customer_vcards(actor(p.erin), c.pk)),
 }
 
 

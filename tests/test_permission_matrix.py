@@ -345,6 +345,13 @@ CASES = [
     ),
     Case("discipline rules", "get", static("/api/v1/discipline-rules/"), none, everyone(200)),
     Case(
+        "customer export",
+        "get",
+        static("/api/v1/exports/customers/?format=csv"),
+        none,
+        everyone(200),
+    ),
+    Case(
         "discipline rules change",
         "patch",
         static("/api/v1/discipline-rules/"),

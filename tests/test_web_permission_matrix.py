@@ -62,6 +62,10 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/notifications/", EVERYONE),
     ("/notifications/?unread=1", EVERYONE),
     ("/agenda/calendar/", EVERYONE),
+    ("/exports/customers/?format=csv", EVERYONE),  # each persona's own rows (none for bob, dave)
+    ("/print/customers/{pk}.pdf", SEE),
+    ("/contacts/{contact}.vcf", SEE),
+    ("/customers/{pk}/contacts.vcf", SEE),
 ]
 
 
@@ -89,7 +93,8 @@ def test_web_page_answers_each_persona_as_the_policy_says(
 
     response = client.get(url.format(pk=customer.pk, contact=contact.pk))
 
-    body = response.content.decode()
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    body = raw.decode(errors="replace")  # downloads (PDF, xlsx) are bytes
     assert response.status_code == expected[persona]
     if response.status_code in (403, 404) or SEE[persona] == 404:
         assert SECRET_NAME not in body  # lists, search and overview of bob and dave too

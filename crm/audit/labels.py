@@ -54,6 +54,9 @@ ACTIONS = {
     "settings.discipline": "修改跟进纪律规则",
     "discipline.evaluate": "跟进纪律评估",
     "customer.info_checked": "确认客户信息已核实",
+    "export.customers": "导出客户",
+    "customer.print": "打印客户档案(含完整联系方式)",
+    "contact.vcard": "导出联系人名片(含完整联系方式)",
 }
 EXTRA_FIELDS = {
     "tags": "标签",
@@ -64,6 +67,7 @@ EXTRA_FIELDS = {
     "password": "密码",
     "customers": "使用客户数",
     "merged_into": "合并到",
+    "contacts": "联系人",
 }
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models, transaction
 
+from crm.core import bulk
 from crm.core.actor import Actor
 
 from .models import AuditEvent, SensitiveAccess
@@ -101,6 +102,29 @@ def record_sensitive_access(
     )
 
 
+def record_sensitive_accesses(
+    actor: Actor, items: Iterable[tuple[Contact, str]], *, reason: str
+) -> int:
+    """One access-log row per (contact, field) in one bulk insert: the full values an export,
+    a printout or a vCard carried away (the caller checked the grants; a user is present).
+    Each contact's `customer_id` names its customer; no customer object is needed."""
+    user = cast("User", actor.user)
+    rows = [
+        SensitiveAccess(
+            actor=user,
+            source=actor.source,
+            contact=contact,
+            contact_label=contact.name[:60],
+            customer_id=contact.customer_id,
+            field=field,
+            reason=reason,
+        )
+        for contact, field in items
+    ]
+    SensitiveAccess.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
 def record_many(
     actor: Actor,
     action: str,
@@ -128,5 +152,5 @@ def record_many(
         )
         for obj, customer, changes in items
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    bulk.insert(events)
     return len(events)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from crm.accounts import policy
 from crm.audit import services as audit
-from crm.core import crypto
+from crm.core import bulk, crypto
 from crm.core.actor import Actor
 from crm.core.errors import Conflict, NotFound, PreconditionFailed
 from crm.core.pinyin import pinyin_keys
@@ -177,7 +177,7 @@ def create_for_new_customers(
     chosen = {id(contact) for contact in chosen_by_customer.values()}
     for contact in contacts:
         contact.is_primary = id(contact) in chosen
-    Contact.objects.bulk_create(contacts, batch_size=500)
+    bulk.insert(contacts)
     audit.record_many(
         actor,
         "contact.create",

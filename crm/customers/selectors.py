@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -112,16 +113,20 @@ def _keyset(path: str, descending: bool, value: Any, pk: int, backwards: bool = 
     return Q(**{f"{path}__{beyond}": value}) | Q(**{path: value, f"id__{beyond}": pk}) | null
 
 
-def _filtered(user: User, params: Any) -> tuple[Any, QuerySet[Customer] | None]:
-    """The list's FilterSet over the user's customers and its queryset (None when invalid)."""
+def _filtered(
+    user: User, params: Any, base: QuerySet[Customer] | None = None
+) -> tuple[Any, QuerySet[Customer] | None]:
+    """The list's FilterSet over the user's customers (`base`: the page's row columns unless
+    given) and its queryset (None when invalid)."""
     from .filters import CustomerFilter
 
-    base = (
-        Customer.objects.visible_to(user)
-        .with_list_data()
-        .only(*LIST_COLUMNS)
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
-    )
+    if base is None:
+        base = (
+            Customer.objects.visible_to(user)
+            .with_list_data()
+            .only(*LIST_COLUMNS)
+            .prefetch_related(Prefetch("tags", queryset=Tag.objects.only("name")))
+        )
     filterset = CustomerFilter(params, queryset=base)
     filterset.user = user  # the viewer: full phone numbers match only where they see them
     if not filterset.is_valid():
@@ -131,6 +136,36 @@ def _filtered(user: User, params: Any) -> tuple[Any, QuerySet[Customer] | None]:
     except ValidationError as exc:
         filterset.form.add_error(None, exc.messages)
         return filterset, None
+
+
+def filtered_customers(user: User, params: Any) -> QuerySet[Customer]:
+    """Every customer the list shows for these filters (unpaged, unordered, nothing prefetched):
+    what an export writes. Bad filter values raise ValidationError, per filter."""
+    filterset, qs = _filtered(user, params, Customer.objects.visible_to(user))
+    if qs is None:
+        errors = filterset.form.errors.get_json_data()  # "__all__": the custom-field filters
+        raise ValidationError({f: [e["message"] for e in found] for f, found in errors.items()})
+    return qs
+
+
+def list_chunks(qs: QuerySet[Customer], sort: str, size: int) -> Iterator[list[Customer]]:
+    """All of `qs` in the list's order for `sort` (nulls last, then id), `size` rows at a
+    time: keyset pages with the list's own cursor condition, so memory stays bounded and the
+    rows are exactly those the pages show one after another."""
+    descending, path = sort.startswith("-"), SORTS[sort.lstrip("-")]
+    ordered = qs.annotate(_sort=F(path)).order_by(
+        F(path).desc(nulls_last=True) if descending else F(path).asc(nulls_last=True),
+        "-id" if descending else "id",
+    )
+    page = ordered
+    while True:
+        rows: list[Customer] = list(page[:size])
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        last = rows[-1]
+        page = ordered.filter(_keyset(path, descending, last._sort, last.pk))  # type: ignore[attr-defined]
 
 
 def customer_count(user: User, params: Any) -> tuple[int, bool] | None:

@@ -148,6 +148,19 @@ def _count(summary: Summary, verdict: rules.Verdict) -> None:
     summary.info_to_verify += verdict.info_check_missed
 
 
+def _store(customers: list[Customer]) -> None:
+    """Write the derived fields: one UPDATE per distinct set of values (a day's run has a
+    few dozen: due dates × statuses), far cheaper than a CASE per row and per field."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for customer in customers:
+        groups.setdefault(tuple(getattr(customer, name) for name in STORED), []).append(customer.pk)
+    for values, pks in groups.items():
+        for start in range(0, len(pks), 500):
+            Customer.objects.filter(pk__in=pks[start : start + 500]).update(
+                **dict(zip(STORED, values, strict=True))
+            )
+
+
 def _evaluate_chunk(
     ids: list[int], today: datetime.date, cadence: rules.Cadence, actor: Actor, summary: Summary
 ) -> None:
@@ -169,7 +182,7 @@ def _evaluate_chunk(
             if shown:
                 events.append((customer, customer, shown))
         if changed_rows:
-            Customer.objects.bulk_update(changed_rows, STORED, batch_size=200)
+            _store(changed_rows)
             summary.changed += len(changed_rows)
         if events:
             audit.record_many(actor, "discipline.evaluate", events, reason=f"跟进纪律评估 {today}")

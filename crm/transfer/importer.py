@@ -31,6 +31,7 @@ from crm.accounts import policy
 from crm.contacts import services as contact_services
 from crm.contacts.choices import DecisionRole
 from crm.contacts.models import Contact
+from crm.core import bulk
 from crm.core.actor import Actor
 from crm.core.errors import Conflict
 from crm.core.formats import grouped_amount
@@ -72,6 +73,8 @@ CHOICES: dict[str, type[TextChoices]] = {
     "preferred_channel": Channel,
     "contact_decision_role": DecisionRole,
 }
+MASK = "****"
+MASKABLE = ("contact_mobile", "contact_email", "contact_phone", "contact_emergency_phone")
 # Kept on the customer's notes: the archive derives them (from contracts and orders).
 NOTE_TARGETS = ("cumulative_amount", "order_summary", "contract_numbers")
 FLAG_TARGETS = (
@@ -105,6 +108,12 @@ FIELD_LABELS = {
     "owner": "主责人",
     "custom": "自定义字段",
 }
+
+
+def header_score(kind: str) -> Callable[[list[str]], int]:
+    """How header-like a row is: recognised headers first, then filled cells (so that, with
+    no header recognised, the title row above a header does not win)."""
+    return lambda cells: headers.score(cells, kind) * 1000 + sum(1 for cell in cells if cell)
 
 
 class ImportFailed(Exception):
@@ -254,7 +263,8 @@ class CustomerRows:
             if amount is None:
                 return
             if key == "cumulative_amount":
-                notes_extra.append(f"{target.label}: {grouped_amount(amount)}")
+                if amount:  # our own export writes the derived 0 of an archive without orders
+                    notes_extra.append(f"{target.label}: {grouped_amount(amount)}")
             else:
                 row.fields[key] = amount
             return
@@ -264,8 +274,8 @@ class CustomerRows:
                 row.fields[key] = flag
             return
         text = values.clean_line(raw) if target.type != "longtext" else values.clean_text(raw)
-        if not text:
-            return
+        if not text or (key in MASKABLE and MASK in text):
+            return  # a masked value (an export without the grant) is no value: nothing erased
         if key in NOTE_TARGETS:
             notes_extra.append(f"{target.label}: {text}")
         elif key == "kind":
@@ -445,10 +455,6 @@ class CustomerImport:
     # a batch ----------------------------------------------------------------------------------
 
     def _batch(self, batch: list[Row], progress: Progress, *, may_defer: bool = True) -> None:
-        owner = self.job.created_by
-        for row in batch:
-            if row.prepared is None:
-                self.rows.prepare(row, owner)
         existing = self._existing(batch)
         outcomes: list[Outcome] = []
         creates: list[Row] = []
@@ -461,7 +467,10 @@ class CustomerImport:
             elif isinstance(decision, Existing):
                 updates.append((row, decision))
             elif decision == "create":
-                creates.append(row)
+                if self._prepared(row):
+                    creates.append(row)
+                else:
+                    outcomes.append(self._refuse(row, "; ".join(row.errors)))
             else:
                 deferred.append(row)
         if self.dry_run:
@@ -610,6 +619,17 @@ class CustomerImport:
             name=row.name,
         )
 
+    def _prepared(self, row: Row) -> bool:
+        """The archive's checks of a row to create (only then: a skipped row costs nothing)."""
+        if row.prepared is None:
+            self.rows.prepare(row, self.job.created_by)
+        if row.prepared is not None:
+            return True
+        for key in row.duplicate_keys():  # a refused row is no customer to be duplicated
+            if self.seen.get(key) == row.row_no:
+                del self.seen[key]
+        return False
+
     def _remember(self, row: Row) -> None:
         for key in row.duplicate_keys():
             self.seen.setdefault(key, row.row_no)
@@ -739,7 +759,7 @@ class CustomerImport:
     def _record(self, outcomes: list[Outcome]) -> None:
         if not outcomes:
             return
-        ImportRow.objects.bulk_create(
+        bulk.insert(
             [
                 ImportRow(
                     job=self.job,
@@ -750,8 +770,7 @@ class CustomerImport:
                     values=_json_cells(o.cells) if o.outcome == RowOutcome.REFUSED else [],
                 )
                 for o in outcomes
-            ],
-            batch_size=500,
+            ]
         )
         counts = Counter(o.outcome for o in outcomes)
         job = self.job

@@ -25,7 +25,7 @@ from crm.core.errors import NotFound
 from . import headers, readers, values
 from .cells import neutralise
 from .choices import ImportKind, JobStatus, Resolution, RowOutcome
-from .importer import PREVIEW_ROWS, CustomerImport, ImportFailed, Progress
+from .importer import PREVIEW_ROWS, CustomerImport, ImportFailed, Progress, header_score
 from .models import ImportJob, ImportRow, MappingTemplate
 from .references import References
 from .targets import CUSTOM_PREFIX, TARGETS
@@ -37,14 +37,8 @@ SAMPLE_ROWS = 3  # values shown under each column on the mapping page
 CAPABILITY = {ImportKind.CUSTOMERS: "customer.create", ImportKind.RECORDS: "customer.create"}
 
 
-def header_score(kind: str) -> Callable[[list[str]], int]:
-    """How header-like a row is: recognised headers first, then filled cells (so that, with
-    no header recognised, the title row above a header does not win)."""
-    return lambda cells: headers.score(cells, kind) * 1000 + sum(1 for cell in cells if cell)
-
-
 def import_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
+    path = Path(settings.CRM_IMPORT_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -304,6 +298,7 @@ def run(job: ImportJob, *, on_progress: Callable[[Progress], None] | None = None
     job.status = JobStatus.DONE
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
+    discard_file(job)  # the outcomes and the refused rows stay; the upload is not needed
     return job
 
 

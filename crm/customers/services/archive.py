@@ -16,6 +16,7 @@ from crm.accounts.choices import Role
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.contacts.models import Contact
+from crm.core import bulk
 from crm.core.actor import Actor
 from crm.core.errors import NotFound, PreconditionFailed
 from crm.core.pinyin import pinyin_keys
@@ -176,9 +177,14 @@ def prepare_customer(
     if definitions is None:
         definitions = list(CustomFieldDefinition.objects.filter(is_active=True))
     customer.custom = custom_fields.clean_values(definitions, customer.custom or {})
-    # Foreign keys arrive as rows already read; validating them again would cost a query each.
+    # Foreign keys arrive as rows already read (validating them again costs a query each);
+    # fields left at their defaults need no validation either (an import's short rows).
+    given = {"name", "uscc", "custom", "stage", *fields}
+    untouched = [
+        f.name for f in Customer._meta.concrete_fields if f.editable and f.name not in given
+    ]
     customer.full_clean(
-        exclude=["name_key", *FOREIGN_KEYS] + ([] if number else ["number"]),
+        exclude=["name_key", *FOREIGN_KEYS, *untouched] + ([] if number else ["number"]),
         validate_unique=False,
         validate_constraints=False,
     )
@@ -235,32 +241,30 @@ def create_prepared(actor: Actor, items: Sequence[NewCustomer], *, reason: str =
     for customer, number in zip(unnumbered, numbers, strict=True):
         customer.number = number
     customers = [item.customer for item in items]
-    Customer.objects.bulk_create(customers, batch_size=500)
-    StageTransition.objects.bulk_create(
+    bulk.insert(customers)
+    bulk.insert(
         [
             StageTransition(
                 customer=c, from_stage=c.stage, to_stage=c.stage, actor=actor.user, reason="建档"
             )
             for c in customers
-        ],
-        batch_size=500,
+        ]
     )
     tags = _tags_named({name for item in items for name in item.tags})
     if tags:
-        Customer.tags.through.objects.bulk_create(
+        bulk.insert(
             [
                 Customer.tags.through(customer_id=item.customer.pk, tag_id=tags[name].pk)
                 for item in items
                 for name in item.tags
-            ],
-            batch_size=500,
+            ]
         )
     for item in items:
         for address in item.addresses:
             address.customer = item.customer
     addresses = [address for item in items for address in item.addresses]
     if addresses:
-        Address.objects.bulk_create(addresses, batch_size=500)
+        bulk.insert(addresses)
     audit.record_many(
         actor,
         "customer.create",
