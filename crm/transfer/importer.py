@@ -17,7 +17,7 @@ import datetime
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -859,10 +859,8 @@ def _address_changes(
     stored = list(customer.addresses.all())
     changes: list[tuple[Any, dict[str, Any]]] = []
     for data in addresses:
-        if any(
-            a.detail == data["detail"] and a.region_id == getattr(data["region"], "pk", None)
-            for a in stored
-        ):
+        wanted = _address_text(data["region"], data["detail"])
+        if any(_address_text(a.region, a.detail) == wanted for a in stored):
             continue
         if data["kind"] == AddressKind.HQ:
             hq = next((a for a in stored if a.kind == AddressKind.HQ), None)
@@ -874,6 +872,6 @@ def _address_changes(
     return changes
 
 
-def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _address_text(region: Any, detail: str) -> str:
+    """An address as read (重庆市渝中区解放碑1号), however it is split into region and detail."""
+    return "".join(f"{region or ''}{detail}".split())

@@ -412,3 +412,56 @@ def test_numbers_given_in_the_file_are_kept_and_name_the_customer(
     assert Customer.objects.get(name="甲有限公司").number == "2023-TEC-001"
     assert outcomes(job)[4] == (RowOutcome.SKIPPED, "与第 3 行客户编号相同,已跳过")
     assert Decimal(Customer.objects.get().cumulative_amount) == Decimal(0)
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "csv", "csv_gbk"])
+def test_our_own_export_re_imports_to_the_same_data(
+    tmp_path: Path, personas: Any, alice: Actor, file_format: str
+) -> None:
+    from crm.customers.models import Industry, Region, Source
+    from crm.transfer import export
+
+    customer_services.create_customer(
+        Actor(personas.alice),
+        name="=重庆长江银行股份有限公司",  # a formula-like name survives the round trip
+        uscc="91500000MA5U7XH83N",
+        kind="enterprise",
+        level="A",
+        intent="high",
+        industry=Industry.objects.get(code="66"),
+        source=Source.objects.get(name="行业展会"),
+        region=Region.objects.get(code="500000"),
+        founded_on=datetime.date(2001, 3, 5),
+        headcount="300_999",
+        annual_revenue=Decimal("123456789.50"),
+        first_cooperation_on=datetime.date(2023, 1, 15),
+        preferred_channel="visit",
+        focus="+1 风控",
+        flag_complaint=True,
+        notes="第一行\n第二行",
+        tags=["重点客户", "西南区域"],
+        addresses=[
+            {"kind": "hq", "region": Region.objects.get(code="500000"), "detail": "渝中区解放碑1号"}
+        ],
+        contacts=[
+            {"name": "欧阳娜", "title": "财务总监", "mobile": "13912345678", "email": "oy@cq.cn"}
+        ],
+    )
+    customer_services.create_customer(Actor(personas.alice), name="张三", kind="individual")
+    out = tmp_path / f"export.{file_format[:4]}"
+    with out.open("wb") as file:
+        export.export_customers(
+            Actor(personas.alice),
+            params={},
+            file_format=file_format,
+            out=file,
+            include_personal=True,
+        )
+    events = AuditEvent.objects.count()
+
+    job = jobs.run(start(alice, out, default_resolution="update"))
+
+    assert (job.total_rows, job.unchanged_count, job.refused_count) == (2, 2, 0), [
+        (e.action, e.changes) for e in AuditEvent.objects.order_by("-pk")[:3]
+    ]
+    assert AuditEvent.objects.count() == events  # nothing changed, nothing audited
