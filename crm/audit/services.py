@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models, transaction
+from django.utils import timezone
 
 from crm.core import bulk
 from crm.core.actor import Actor
@@ -137,8 +138,10 @@ def record_many(
     assert transaction.get_connection().in_atomic_block, "audit.record runs inside a transaction"
     user = actor.user
     label = (user.get_full_name() or user.get_username()) if user else "系统"
+    now = timezone.now()
     events = [
         AuditEvent(
+            at=now,
             actor=user,
             actor_label=label,
             source=actor.source,

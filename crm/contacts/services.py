@@ -175,8 +175,10 @@ def create_for_new_customers(
         if contact.is_primary or contact.customer_id not in chosen_by_customer:
             chosen_by_customer[contact.customer_id] = contact
     chosen = {id(contact) for contact in chosen_by_customer.values()}
+    now = timezone.now()
     for contact in contacts:
         contact.is_primary = id(contact) in chosen
+        contact.created_at = contact.updated_at = now
     bulk.insert(contacts)
     audit.record_many(
         actor,

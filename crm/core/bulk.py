@@ -35,9 +35,21 @@ PASS_THROUGH = (
 BATCH = 1000
 
 
+MEMOISED = (models.DateTimeField, models.DateField, models.DecimalField)
+
+
 def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any] | None:
     if type(field) in PASS_THROUGH or isinstance(field, models.ForeignKey):
         return None
+    if isinstance(field, MEMOISED):  # rows written together share their moments: convert once
+        seen: dict[Any, Any] = {}
+
+        def memoised(value: Any) -> Any:
+            if value not in seen:
+                seen[value] = field.get_db_prep_save(value, connection)
+            return seen[value]
+
+        return memoised
     return lambda value: field.get_db_prep_save(value, connection)
 
 

@@ -200,7 +200,8 @@ def file_record(
     now = timezone.now()
     record = Record(customer=customer, created_by=actor.user, filed_at=now, **fields)
     _check_record(actor, record, check_time=True)
-    record.is_late = rules.is_late(record.occurred_at, now)
+    # history brought in from paper cards (an import) was filed on paper at the time: not late
+    record.is_late = actor.source != "import" and rules.is_late(record.occurred_at, now)
     met, people = _contacts(customer, contacts), _users(participants, "participants")
     with transaction.atomic():
         record.save()
@@ -351,7 +352,8 @@ def _create_task(
     if fields.get("owner") is None:
         fields["owner"] = actor.user
     task = Task(customer=customer, record=record, created_by=actor.user, **fields)
-    _check_task(task, check_due=True)
+    # history from paper cards may have been due long ago (then closed, or now overdue)
+    _check_task(task, check_due=actor.source != "import")
     task.save()
     audit.record(
         actor, "task.create", task, customer=customer, changes=audit.diff({}, _task_snapshot(task))

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import datetime
 import logging
+import multiprocessing
+import os
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from queue import Empty, Full
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Q, TextChoices
 
 from crm.accounts import policy
@@ -51,17 +54,19 @@ from crm.customers.models import Customer
 from crm.customers.rules import normalise_name
 from crm.customers.services.archive import NewCustomer, create_prepared, prepare_customer
 from crm.customers.services.duplicates import duplicate_hint, normal_uscc
+from crm.records.models import Record
 
 from . import headers, values
 from .choices import Resolution, RowOutcome
 from .models import ImportJob, ImportRow
-from .readers import Sheet, open_sheet
+from .readers import FileRefused, Sheet, open_sheet
 from .references import References
 from .targets import CUSTOM_PREFIX, by_key
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 1000
+PIPELINE_ROWS = 5000  # from this many rows, reading and checking run in a second process
 PREVIEW_ROWS = 50  # rows of each outcome kept for the preview page
 CHOICES: dict[str, type[TextChoices]] = {
     "kind": Kind,
@@ -100,9 +105,11 @@ CONTACT_FIELDS = {
 FIELD_LABELS = {
     **{
         f.name: str(f.verbose_name)
-        for f in Customer._meta.get_fields()
+        for model in (Record, Customer)
+        for f in model._meta.get_fields()
         if hasattr(f, "verbose_name")
     },
+    "tasks": "待办事项",
     "contacts[0]": "联系人",
     "addresses": "地址",
     "owner": "主责人",
@@ -136,6 +143,7 @@ class Row:
     contact: dict[str, Any] = field(default_factory=dict)
     addresses: list[dict[str, Any]] = field(default_factory=list)
     prepared: NewCustomer | None = None
+    prepare_error: str | None = None  # the archive's refusal, kept apart until it matters
 
     @property
     def name(self) -> str:
@@ -345,8 +353,8 @@ class CustomerRows:
         row.contact[name] = text
 
     def prepare(self, row: Row, default_owner: Any) -> None:
-        """Run the archive's checks; errors go on the row."""
-        if row.errors:
+        """Run the archive's checks: `row.prepared`, or the refusal in `row.prepare_error`."""
+        if row.errors or row.prepared is not None or row.prepare_error is not None:
             return
         fields = {k: v for k, v in row.fields.items() if k != "kind"}
         try:
@@ -363,7 +371,7 @@ class CustomerRows:
                 **fields,
             )
         except (ValidationError, PermissionDenied, Conflict) as exc:
-            row.errors.append(error_text(exc))
+            row.prepare_error = error_text(exc)
 
 
 # --- a job ----------------------------------------------------------------------------------
@@ -418,17 +426,18 @@ class CustomerImport:
         return open_sheet(
             Path(self.job.file_path),
             file_name=self.job.file_name,
-            score=lambda cells: (
-                headers.score(cells, "customers") * 1000 + sum(1 for c in cells if c)
-            ),
+            score=header_score(self.job.kind),
+            checked_format=self.job.file_format,
         )
 
-    def run(self) -> Progress:
+    def check_mapping(self) -> None:
         if "name" not in self.job.mapping.values():
             raise ImportFailed("没有映射到“客户名称”的列,请在列映射中指定客户名称所在的列")
-        sheet = self.sheet()
+
+    def run(self) -> Progress:
+        self.check_mapping()
         done: set[int] = set()
-        progress = Progress(total=sheet.total_rows)
+        progress = Progress(total=self.job.total_rows)
         if not self.dry_run:
             done = set(ImportRow.objects.filter(job=self.job).values_list("row_no", flat=True))
             progress.counts.update(
@@ -440,17 +449,91 @@ class CustomerImport:
                 )
             )
             progress.done = len(done)
+        batches = self._parallel(done) if self._pipelined() else self._batches(done, prepare=False)
+        for batch in batches:
+            self._batch(batch, progress)
+        return progress
+
+    def _batches(self, done: set[int], *, prepare: bool) -> Iterator[list[Row]]:
+        """The rows not done yet, parsed (and, for the pipeline, prepared), BATCH at a time."""
         batch: list[Row] = []
-        for row_no, cells in sheet.rows():
+        for row_no, cells in self.sheet().rows():
             if row_no in done:
                 continue
             batch.append(self.rows.parse(row_no, cells))
             if len(batch) >= BATCH:
-                self._batch(batch, progress)
+                yield self._prepare_new(batch) if prepare else batch
                 batch = []
         if batch:
-            self._batch(batch, progress)
-        return progress
+            yield self._prepare_new(batch) if prepare else batch
+
+    def _prepare_new(self, batch: list[Row]) -> list[Row]:
+        """The archive's checks of the rows that will be new customers (the reader process
+        does this; rows matching the archive are left to the writer's decision)."""
+        found, _ = _matches(batch)
+        for row in batch:
+            if not any(key in found for key in row.duplicate_keys()):
+                self.rows.prepare(row, self.job.created_by)
+        return batch
+
+    # two cores: one reads and checks the rows, the other writes them ---------------------------
+
+    def _pipelined(self) -> bool:
+        return (
+            not self.dry_run
+            and self.job.total_rows >= PIPELINE_ROWS
+            and (os.cpu_count() or 1) > 1
+            and "fork" in multiprocessing.get_all_start_methods()
+            and not transaction.get_connection().in_atomic_block  # (tests wrap one around)
+        )
+
+    def _parallel(self, done: set[int]) -> Iterator[list[Row]]:
+        """Batches read, parsed and prepared by a forked reader process (CPU work without the
+        database) while this process decides and writes: an import uses both cores. Nothing
+        is written by the reader; if this process dies the reader notices and stops."""
+        context = multiprocessing.get_context("fork")
+        queue: Any = context.Queue(maxsize=4)  # bounded: the reader waits for the writer
+        connections.close_all()  # the reader must not share this process's connections
+        reader = context.Process(target=self._read, args=(done, queue, os.getpid()), daemon=True)
+        reader.start()
+        try:
+            while True:
+                try:
+                    item = queue.get(timeout=5)
+                except Empty:
+                    if not reader.is_alive():
+                        raise ImportFailed("读取表格的进程意外退出,请重新运行导入") from None
+                    continue
+                if item is None:
+                    return
+                if isinstance(item, str):
+                    raise ImportFailed(item)
+                yield item
+        finally:
+            if reader.is_alive():
+                reader.terminate()
+            reader.join(timeout=10)
+
+    def _read(self, done: set[int], queue: Any, parent: int) -> None:
+        """In the reader process: put batches on the queue, then None (or an error text)."""
+        try:
+            for batch in self._batches(done, prepare=True):
+                while True:
+                    try:
+                        queue.put(batch, timeout=1)
+                        break
+                    except Full:
+                        if os.getppid() != parent:  # the writer was killed: stop
+                            os._exit(1)
+            queue.put(None)
+        except FileRefused as exc:
+            queue.put(exc.message)
+        except Exception as exc:
+            log.exception("import reader of job %s failed", self.job.pk)
+            queue.put(f"读取表格时出错: {exc}")
+        finally:
+            queue.close()
+            queue.join_thread()
 
     # a batch ----------------------------------------------------------------------------------
 
@@ -498,40 +581,7 @@ class CustomerImport:
 
     def _existing(self, batch: list[Row]) -> dict[tuple[str, str], Existing]:
         """Archive customers matching any key of the batch (a few queries per batch)."""
-        keys = [key for row in batch if not row.errors for key in row.duplicate_keys()]
-        numbers = {v for k, v in keys if k == "number"}
-        usccs = {v for k, v in keys if k == "uscc"}
-        names = {v for k, v in keys if k == "name"}
-        people = {v for k, v in keys if k == "person"}
-        found: dict[tuple[str, str], int] = {}
-        rows: dict[int, Any] = {}
-        if numbers or usccs or names:
-            condition = Q(number__in=numbers)
-            if usccs:
-                condition |= Q(uscc__in=usccs)
-            if names:
-                condition |= Q(kind=Kind.ENTERPRISE, name_key__in=names)
-            matches: Any = Customer.objects.filter(condition).values(
-                "pk", "number", "name", "uscc", "name_key", "kind"
-            )
-            for data in matches:
-                rows[data["pk"]] = data
-                found[("number", data["number"])] = data["pk"]
-                if data["uscc"]:
-                    found[("uscc", data["uscc"])] = data["pk"]
-                if data["kind"] == Kind.ENTERPRISE:
-                    found[("name", data["name_key"])] = data["pk"]
-        if people:
-            mobiles = {key.split("|", 1)[1] for key in people}
-            people_rows: Any = Contact.objects.filter(
-                mobile__in=mobiles, customer__kind=Kind.INDIVIDUAL
-            ).values(
-                "mobile", "customer_id", "customer__number", "customer__name", "customer__name_key"
-            )
-            for data in people_rows:
-                pk = data["customer_id"]
-                found[("person", f"{data['customer__name_key']}|{data['mobile']}")] = pk
-                rows[pk] = {"number": data["customer__number"], "name": data["customer__name"]}
+        found, rows = _matches(batch)
         if not rows:
             return {}
         visible = set(
@@ -621,10 +671,10 @@ class CustomerImport:
 
     def _prepared(self, row: Row) -> bool:
         """The archive's checks of a row to create (only then: a skipped row costs nothing)."""
-        if row.prepared is None:
-            self.rows.prepare(row, self.job.created_by)
+        self.rows.prepare(row, self.job.created_by)
         if row.prepared is not None:
             return True
+        row.errors.append(row.prepare_error or "")
         for key in row.duplicate_keys():  # a refused row is no customer to be duplicated
             if self.seen.get(key) == row.row_no:
                 del self.seen[key]
@@ -790,6 +840,46 @@ class CustomerImport:
                 "refused_count",
             ]
         )
+
+
+def _matches(batch: list[Row]) -> tuple[dict[tuple[str, str], int], dict[int, Any]]:
+    """Archive customers matching any duplicate key of the batch: key → customer id, and
+    id → its number and name (two queries at most)."""
+    keys = [key for row in batch if not row.errors for key in row.duplicate_keys()]
+    numbers = {v for k, v in keys if k == "number"}
+    usccs = {v for k, v in keys if k == "uscc"}
+    names = {v for k, v in keys if k == "name"}
+    people = {v for k, v in keys if k == "person"}
+    found: dict[tuple[str, str], int] = {}
+    rows: dict[int, Any] = {}
+    if numbers or usccs or names:
+        condition = Q(number__in=numbers)
+        if usccs:
+            condition |= Q(uscc__in=usccs)
+        if names:
+            condition |= Q(kind=Kind.ENTERPRISE, name_key__in=names)
+        matches: Any = Customer.objects.filter(condition).values(
+            "pk", "number", "name", "uscc", "name_key", "kind"
+        )
+        for data in matches:
+            rows[data["pk"]] = data
+            found[("number", data["number"])] = data["pk"]
+            if data["uscc"]:
+                found[("uscc", data["uscc"])] = data["pk"]
+            if data["kind"] == Kind.ENTERPRISE:
+                found[("name", data["name_key"])] = data["pk"]
+    if people:
+        mobiles = {key.split("|", 1)[1] for key in people}
+        people_rows: Any = Contact.objects.filter(
+            mobile__in=mobiles, customer__kind=Kind.INDIVIDUAL
+        ).values(
+            "mobile", "customer_id", "customer__number", "customer__name", "customer__name_key"
+        )
+        for data in people_rows:
+            pk = data["customer_id"]
+            found[("person", f"{data['customer__name_key']}|{data['mobile']}")] = pk
+            rows[pk] = {"number": data["customer__number"], "name": data["customer__name"]}
+    return found, rows
 
 
 def models_count() -> Any:

@@ -46,8 +46,6 @@ def import_dir() -> Path:
 def _require(actor: Actor, kind: str) -> None:
     if kind not in ImportKind.values:
         raise ValidationError({"kind": f"未知的导入对象: {kind}"})
-    if kind != ImportKind.CUSTOMERS:
-        raise ValidationError({"kind": "维护记录导入尚未开放"})
     policy.require(actor.user, CAPABILITY[ImportKind(kind)])
 
 
@@ -196,6 +194,16 @@ def set_mapping(
             chosen[str(int(index))] = target
     if job.kind == ImportKind.CUSTOMERS and "name" not in chosen.values():
         errors.append("请指定“客户名称”所在的列")
+    if job.kind == ImportKind.RECORDS:
+        if not {"customer_name", "customer_number"} & set(chosen.values()):
+            errors.append("请指定“客户名称”或“客户编号”所在的列")
+        for key, label in (
+            ("occurred_at", "维护日期"),
+            ("channel", "维护方式"),
+            ("content", "沟通核心内容"),
+        ):
+            if key not in chosen.values():
+                errors.append(f"请指定“{label}”所在的列")
     if default_resolution is not None and default_resolution not in Resolution.values:
         errors.append("重复时的处理方式应为 跳过、更新 或 作为新客户")
     bad = [v for v in (resolutions or {}).values() if v not in Resolution.values]
@@ -236,6 +244,12 @@ def _editable(job: ImportJob) -> None:
         raise ValidationError({"status": f"导入任务{job.get_status_display()},不能再修改"})
 
 
+def _runner(job: ImportJob) -> type[CustomerImport]:
+    from .records_import import RecordImport
+
+    return RecordImport if job.kind == ImportKind.RECORDS else CustomerImport
+
+
 def _actor(job: ImportJob) -> Actor:
     return Actor(job.created_by, source="import")
 
@@ -249,7 +263,7 @@ def preview(job: ImportJob) -> ImportJob:
     def progress(p: Progress) -> None:
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=p.done)
 
-    run = CustomerImport(job, _actor(job), dry_run=True, on_progress=progress)
+    run = _runner(job)(job, _actor(job), dry_run=True, on_progress=progress)
     try:
         result = run.run()
     except (ImportFailed, readers.FileRefused) as exc:
@@ -284,16 +298,18 @@ def run(job: ImportJob, *, on_progress: Callable[[Progress], None] | None = None
     job.status = JobStatus.RUNNING
     job.started_at = job.started_at or timezone.now()
     job.save(update_fields=["status", "started_at"])
-    runner = CustomerImport(job, _actor(job), dry_run=False, on_progress=on_progress)
+    runner = _runner(job)(job, _actor(job), dry_run=False, on_progress=on_progress)
     try:
         runner.run()
     except (ImportFailed, readers.FileRefused) as exc:
         return _fail(job, exc)
-    created = ImportRow.objects.filter(job=job, outcome=RowOutcome.CREATED)
-    # the new customers' follow-up due dates, as the daily run would set them
-    engine.evaluate(
-        Customer.objects.filter(pk__in=created.values("object_id")), timezone.localdate()
-    )
+    if job.kind == ImportKind.CUSTOMERS:
+        created = ImportRow.objects.filter(job=job, outcome=RowOutcome.CREATED)
+        # the new customers' follow-up due dates, as the daily run would set them (a filed
+        # card re-evaluates its customer itself)
+        engine.evaluate(
+            Customer.objects.filter(pk__in=created.values("object_id")), timezone.localdate()
+        )
     job.refresh_from_db()
     job.status = JobStatus.DONE
     job.finished_at = timezone.now()

@@ -39,6 +39,12 @@ def _messages(exc: ValidationError) -> list[str]:
 
 
 class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("导入对象"),
+        choices=ImportKind.choices,
+        initial=ImportKind.CUSTOMERS,
+        required=False,
+    )
     file = forms.FileField(label=gettext_lazy("文件"))
     on_duplicate = forms.ChoiceField(
         label=gettext_lazy("与已有客户重复时"),
@@ -49,9 +55,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        names = MappingTemplate.objects.filter(kind=ImportKind.CUSTOMERS).values_list(
-            "name", flat=True
-        )
+        names = MappingTemplate.objects.values_list("name", flat=True).distinct()
         self.fields["mapping_name"].choices = [  # type: ignore[attr-defined]
             ("", gettext("按表头自动识别")),
             *((n, n) for n in names),
@@ -69,7 +73,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         try:
             job = jobs.start(
                 actor,
-                kind=ImportKind.CUSTOMERS,
+                kind=form.cleaned_data["kind"] or ImportKind.CUSTOMERS,
                 file=upload,
                 file_name=upload.name,
                 source="web",

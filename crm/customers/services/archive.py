@@ -241,11 +241,19 @@ def create_prepared(actor: Actor, items: Sequence[NewCustomer], *, reason: str =
     for customer, number in zip(unnumbered, numbers, strict=True):
         customer.number = number
     customers = [item.customer for item in items]
+    now = timezone.now()  # one moment for the whole write (one transaction)
+    for customer in customers:
+        customer.created_at = customer.updated_at = customer.stage_changed_at = now
     bulk.insert(customers)
     bulk.insert(
         [
             StageTransition(
-                customer=c, from_stage=c.stage, to_stage=c.stage, actor=actor.user, reason="建档"
+                customer=c,
+                from_stage=c.stage,
+                to_stage=c.stage,
+                at=now,
+                actor=actor.user,
+                reason="建档",
             )
             for c in customers
         ]
