@@ -13,13 +13,16 @@ steps and writes nothing.
 
 from __future__ import annotations
 
+import ctypes
 import datetime
 import logging
 import multiprocessing
 import os
+import pickle
+import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +32,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Q, TextChoices
+from django.utils import timezone
 
 from crm.accounts import policy
 from crm.contacts import services as contact_services
@@ -78,6 +82,7 @@ CHOICES: dict[str, type[TextChoices]] = {
     "preferred_channel": Channel,
     "contact_decision_role": DecisionRole,
 }
+SENSITIVE_TARGETS = ("contact_id_number",)
 MASK = "****"
 MASKABLE = ("contact_mobile", "contact_email", "contact_phone", "contact_emergency_phone")
 # Kept on the customer's notes: the archive derives them (from contracts and orders).
@@ -144,6 +149,7 @@ class Row:
     addresses: list[dict[str, Any]] = field(default_factory=list)
     prepared: NewCustomer | None = None
     prepare_error: str | None = None  # the archive's refusal, kept apart until it matters
+    notes_extra: list[str] = field(default_factory=list)  # derived values kept on the notes
 
     @property
     def name(self) -> str:
@@ -183,10 +189,10 @@ def _json_cells(cells: list[Any]) -> list[Any]:
     for cell in cells:
         if isinstance(cell, datetime.datetime | datetime.date | datetime.time):
             out.append(cell.isoformat())
-        elif isinstance(cell, Decimal):
-            out.append(str(cell))
-        else:
+        elif isinstance(cell, str | int | float | bool) or cell is None:
             out.append(cell)
+        else:  # Decimal, timedelta (an [h]:mm cell) and whatever else a sheet holds
+            out.append(str(cell))
     return out
 
 
@@ -232,9 +238,7 @@ class CustomerRows:
             row.errors.insert(0, "客户名称为空")
         if custom:
             row.fields["custom"] = custom
-        if notes_extra:
-            note = row.fields.get("notes", "")
-            row.fields["notes"] = "\n".join(filter(None, [note, "导入时记录:", *notes_extra]))
+        row.notes_extra = notes_extra  # on a new customer's notes only (prepare)
         if row.contact and not row.contact.get("name"):
             row.errors.append("联系人姓名为空,但填写了联系人的其他信息")
         if not row.fields.get("region"):
@@ -356,7 +360,10 @@ class CustomerRows:
         """Run the archive's checks: `row.prepared`, or the refusal in `row.prepare_error`."""
         if row.errors or row.prepared is not None or row.prepare_error is not None:
             return
-        fields = {k: v for k, v in row.fields.items() if k != "kind"}
+        fields = {k: v for k, v in row.fields.items() if k not in ("kind", "churn_reason")}
+        if row.notes_extra:
+            note = fields.get("notes", "")
+            fields["notes"] = "\n".join(filter(None, [note, "导入时记录:", *row.notes_extra]))
         try:
             row.prepared = prepare_customer(
                 self.actor,
@@ -365,6 +372,7 @@ class CustomerRows:
                 addresses=row.addresses,
                 contacts=[{**row.contact, "is_primary": True}] if row.contact else [],
                 stage=row.stage,
+                churn_reason=str(row.fields.get("churn_reason", "")),
                 number=row.number,
                 definitions=self.refs.definitions,
                 kind=row.kind,
@@ -450,11 +458,14 @@ class CustomerImport:
             )
             progress.done = len(done)
         batches = self._parallel(done) if self._pipelined() else self._batches(done, prepare=False)
-        for batch in batches:
-            self._batch(batch, progress)
+        try:
+            for batch in batches:
+                self._batch(batch, progress)
+        finally:
+            batches.close()  # stops the reader process of a pipelined run
         return progress
 
-    def _batches(self, done: set[int], *, prepare: bool) -> Iterator[list[Row]]:
+    def _batches(self, done: set[int], *, prepare: bool) -> Generator[list[Row]]:
         """The rows not done yet, parsed (and, for the pipeline, prepared), BATCH at a time."""
         batch: list[Row] = []
         for row_no, cells in self.sheet().rows():
@@ -487,10 +498,10 @@ class CustomerImport:
             and not transaction.get_connection().in_atomic_block  # (tests wrap one around)
         )
 
-    def _parallel(self, done: set[int]) -> Iterator[list[Row]]:
+    def _parallel(self, done: set[int]) -> Generator[list[Row]]:
         """Batches read, parsed and prepared by a forked reader process (CPU work without the
         database) while this process decides and writes: an import uses both cores. Nothing
-        is written by the reader; if this process dies the reader notices and stops."""
+        is written by the reader; it dies with this process."""
         context = multiprocessing.get_context("fork")
         queue: Any = context.Queue(maxsize=4)  # bounded: the reader waits for the writer
         connections.close_all()  # the reader must not share this process's connections
@@ -508,37 +519,37 @@ class CustomerImport:
                     return
                 if isinstance(item, str):
                     raise ImportFailed(item)
-                yield item
+                yield pickle.loads(item)  # noqa: S301 - our own reader's batches
         finally:
             if reader.is_alive():
                 reader.terminate()
             reader.join(timeout=10)
+            if reader.is_alive():
+                reader.kill()
+                reader.join(timeout=10)
 
     def _read(self, done: set[int], queue: Any, parent: int) -> None:
         """In the reader process: put batches on the queue, then None (or an error text)."""
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the worker's own shutdown handler
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _die_with_parent()  # and so never waits at exit for a writer that is gone
         try:
             for batch in self._batches(done, prepare=True):
-                while True:
-                    try:
-                        queue.put(batch, timeout=1)
-                        break
-                    except Full:
-                        if os.getppid() != parent:  # the writer was killed: stop
-                            os._exit(1)
-            queue.put(None)
+                _put(queue, pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL), parent)
+            _put(queue, None, parent)
         except FileRefused as exc:
-            queue.put(exc.message)
+            _put(queue, exc.message, parent)
         except Exception as exc:
             log.exception("import reader of job %s failed", self.job.pk)
-            queue.put(f"读取表格时出错: {exc}")
-        finally:
-            queue.close()
-            queue.join_thread()
+            _put(queue, f"读取表格时出错: {exc}", parent)
+        queue.close()
+        queue.join_thread()  # everything put reaches the writer before this process ends
 
     # a batch ----------------------------------------------------------------------------------
 
     def _batch(self, batch: list[Row], progress: Progress, *, may_defer: bool = True) -> None:
         existing = self._existing(batch)
+        self._updating: set[int] = set()  # customers this pass updates
         outcomes: list[Outcome] = []
         creates: list[Row] = []
         updates: list[tuple[Row, Existing]] = []
@@ -563,7 +574,7 @@ class CustomerImport:
                 Outcome(
                     r.row_no,
                     RowOutcome.UPDATED,
-                    f"与第 {self._earlier(r)} 行重复,将合并到该行的客户",
+                    "与本文件前面的行是同一客户,将依次更新该客户",
                     name=r.name,
                 )
                 for r in deferred
@@ -659,6 +670,9 @@ class CustomerImport:
             customer = found.customer
             if customer is None or not policy.can_edit_customer(self.actor.user, customer):
                 return self._refuse(row, f"{where},您无权修改该客户")
+            if found.pk in self._updating:  # a second row for it: after the first is written
+                return "defer"
+            self._updating.add(found.pk)
             self._remember(row)
             return found
         return Outcome(
@@ -675,10 +689,14 @@ class CustomerImport:
         if row.prepared is not None:
             return True
         row.errors.append(row.prepare_error or "")
-        for key in row.duplicate_keys():  # a refused row is no customer to be duplicated
+        self._forget(row)
+        return False
+
+    def _forget(self, row: Row) -> None:
+        """A refused row is no customer for later rows to duplicate."""
+        for key in row.duplicate_keys():
             if self.seen.get(key) == row.row_no:
                 del self.seen[key]
-        return False
 
     def _remember(self, row: Row) -> None:
         for key in row.duplicate_keys():
@@ -703,11 +721,23 @@ class CustomerImport:
                 self._record([*decided, *outcomes])
         except IntegrityError:
             log.info("import batch of job %s raced a concurrent writer; row by row", self.job.pk)
-            self.job.refresh_from_db()
-            outcomes = [self._create_one(row) for row in creates]
-            outcomes += [self._update(row, found, dry=False) for row, found in updates]
+            self.job.refresh_from_db()  # the counters as committed
+            return self._write_row_by_row(creates, updates, decided)
+        return outcomes
+
+    def _write_row_by_row(
+        self, creates: list[Row], updates: list[tuple[Row, Existing]], decided: list[Outcome]
+    ) -> list[Outcome]:
+        """Each row's write together with its outcome in one transaction (a crash still
+        leaves no row written without its outcome)."""
+        with transaction.atomic():
+            self._record(decided)
+        outcomes = [self._create_one(row) for row in creates]
+        for row, found in updates:
             with transaction.atomic():
-                self._record([*decided, *outcomes])
+                outcome = self._update(row, found, dry=False)
+                self._record([outcome])
+            outcomes.append(outcome)
         return outcomes
 
     def _create(self, rows: list[Row]) -> list[Outcome]:
@@ -732,18 +762,22 @@ class CustomerImport:
         try:
             with transaction.atomic():
                 create_prepared(self.actor, [row.prepared], reason=self.reason)
+                outcome = Outcome(
+                    row.row_no,
+                    RowOutcome.CREATED,
+                    object_id=row.prepared.customer.pk,
+                    name=row.name,
+                )
+                self._record([outcome])
         except IntegrityError:
-            return Outcome(
-                row.row_no,
-                RowOutcome.REFUSED,
-                "与已有客户重复(刚被他人建档)或客户编号已被占用",
-                name=row.name,
-                cells=row.cells,
-            )
+            self.job.refresh_from_db()
+            self._forget(row)
+            outcome = self._refuse(row, "与已有客户重复(刚被他人建档)或客户编号已被占用")
+            with transaction.atomic():
+                self._record([outcome])
+            return outcome
         self.created_ids.append(row.prepared.customer.pk)
-        return Outcome(
-            row.row_no, RowOutcome.CREATED, object_id=row.prepared.customer.pk, name=row.name
-        )
+        return outcome
 
     def _update(self, row: Row, found: Existing, *, dry: bool) -> Outcome:
         customer = found.customer
@@ -781,7 +815,11 @@ class CustomerImport:
                     )
                 if _stage_change(customer, row):
                     customer_services.change_stage(
-                        self.actor, customer, stage=row.stage, reason=self.reason
+                        self.actor,
+                        customer,
+                        stage=row.stage,
+                        reason=self.reason,
+                        churn_reason=str(row.fields.get("churn_reason", "")),
                     )
                 if contact_change is not None:
                     contact, fields = contact_change
@@ -806,6 +844,15 @@ class CustomerImport:
             )
         return Outcome(row.row_no, RowOutcome.UPDATED, "", customer.pk, row.name)
 
+    def _kept_cells(self, outcome: Outcome) -> list[Any]:
+        """A refused row as kept for its workbook: sensitive columns (证件号码) left out, as
+        the archive keeps them only encrypted; the user types them again."""
+        cells = _json_cells(outcome.cells)
+        for index, key in self.rows.mapping.items():
+            if key in SENSITIVE_TARGETS and index < len(cells):
+                cells[index] = ""
+        return cells
+
     def _record(self, outcomes: list[Outcome]) -> None:
         if not outcomes:
             return
@@ -817,7 +864,7 @@ class CustomerImport:
                     outcome=o.outcome,
                     object_id=o.object_id,
                     message=o.message[:2000],
-                    values=_json_cells(o.cells) if o.outcome == RowOutcome.REFUSED else [],
+                    values=self._kept_cells(o) if o.outcome == RowOutcome.REFUSED else [],
                 )
                 for o in outcomes
             ]
@@ -830,8 +877,10 @@ class CustomerImport:
         job.unchanged_count += counts[RowOutcome.UNCHANGED]
         job.skipped_count += counts[RowOutcome.SKIPPED]
         job.refused_count += counts[RowOutcome.REFUSED]
+        job.heartbeat_at = timezone.now()
         job.save(
             update_fields=[
+                "heartbeat_at",
                 "processed_rows",
                 "created_count",
                 "updated_count",
@@ -882,6 +931,26 @@ def _matches(batch: list[Row]) -> tuple[dict[tuple[str, str], int], dict[int, An
     return found, rows
 
 
+def _put(queue: Any, item: Any, parent: int) -> None:
+    """Put, waiting for the writer; stop at once if the writer is gone."""
+    while True:
+        try:
+            queue.put(item, timeout=1)
+            return
+        except Full:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies (even by kill -9)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def models_count() -> Any:
     from django.db.models import Count
 
@@ -906,7 +975,7 @@ def _changed_fields(customer: Customer, row: Row) -> dict[str, Any]:
     erases a value)."""
     changes: dict[str, Any] = {}
     for name, value in row.fields.items():
-        if name in ("kind",):
+        if name in ("kind", "churn_reason"):  # churn_reason goes with a stage change
             continue
         if name == "custom":
             merged = {**(customer.custom or {}), **value}

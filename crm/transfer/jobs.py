@@ -4,8 +4,11 @@ workbook of refused rows. The web pages, the API, the CLI and the background tas
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -181,14 +184,14 @@ def set_mapping(
     for index, target in mapping.items():
         if not target:
             continue
-        if target not in known:
+        if not 0 <= int(index) < len(job.headers):
+            errors.append(f"第 {int(index) + 1} 列不存在")
+        elif target not in known:
             errors.append(f"第 {int(index) + 1} 列: 未知的字段 {target}")
         elif target in used:
             errors.append(
                 f"“{job.headers[used[target]]}”和“{job.headers[int(index)]}”不能映射到同一字段"
             )
-        elif not 0 <= int(index) < len(job.headers):
-            errors.append(f"第 {int(index) + 1} 列不存在")
         else:
             used[target] = int(index)
             chosen[str(int(index))] = target
@@ -268,6 +271,10 @@ def preview(job: ImportJob) -> ImportJob:
         result = run.run()
     except (ImportFailed, readers.FileRefused) as exc:
         return _fail(job, exc)
+    except Exception as exc:
+        log.exception("import preview of job %s failed", job.pk)
+        _fail(job, exc)
+        raise
     shown: dict[str, int] = {}
     rows = []
     for outcome in sorted(run.outcomes, key=lambda o: o.row_no):
@@ -288,21 +295,71 @@ def preview(job: ImportJob) -> ImportJob:
     return job
 
 
+STARTABLE = (JobStatus.MAPPING, JobStatus.PREVIEW, JobStatus.QUEUED, JobStatus.FAILED)
+STALE_AFTER = datetime.timedelta(minutes=10)  # a run on another machine, silent this long
+
+
+def runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(job: ImportJob) -> bool:
+    """Whether the run recorded on a RUNNING job is still going."""
+    host, _, pid = job.runner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    beat = job.heartbeat_at or job.started_at
+    return beat is not None and timezone.now() - beat < STALE_AFTER
+
+
+def claim(job: ImportJob) -> ImportJob:
+    """Take the job for this process, or refuse: one run of a job at a time. A RUNNING job
+    whose run died (killed, crashed) is taken over and resumes."""
+    with transaction.atomic():
+        current = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if current.status == JobStatus.DONE:
+            raise ValidationError({"status": "导入任务已完成,不能再次开始"})
+        if current.status == JobStatus.RUNNING and current.runner != runner_id():
+            if _alive(current):
+                raise ValidationError({"status": "该导入正在进行中,请稍后查看结果"})
+        elif current.status not in STARTABLE and current.status != JobStatus.RUNNING:
+            status = current.get_status_display()
+            raise ValidationError({"status": f"导入任务{status},不能开始导入"})
+        now = timezone.now()
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.RUNNING,
+            runner=runner_id(),
+            heartbeat_at=now,
+            started_at=current.started_at or now,
+            error="",
+        )
+    job.refresh_from_db()
+    return job
+
+
 def run(job: ImportJob, *, on_progress: Callable[[Progress], None] | None = None) -> ImportJob:
-    """The real run (or its resumption after a crash: recorded rows are skipped)."""
+    """The real run, or its resumption after a crash (the recorded rows are skipped)."""
     from crm.customers.models import Customer
     from crm.discipline import engine
 
     if job.status == JobStatus.DONE:
         return job
-    job.status = JobStatus.RUNNING
-    job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job = claim(job)
     runner = _runner(job)(job, _actor(job), dry_run=False, on_progress=on_progress)
     try:
         runner.run()
     except (ImportFailed, readers.FileRefused) as exc:
         return _fail(job, exc)
+    except Exception as exc:
+        log.exception("import job %s failed", job.pk)
+        _fail(job, exc)
+        raise
     if job.kind == ImportKind.CUSTOMERS:
         created = ImportRow.objects.filter(job=job, outcome=RowOutcome.CREATED)
         # the new customers' follow-up due dates, as the daily run would set them (a filed
@@ -319,10 +376,17 @@ def run(job: ImportJob, *, on_progress: Callable[[Progress], None] | None = None
 
 
 def _fail(job: ImportJob, exc: Exception) -> ImportJob:
+    """A run that cannot go on: FAILED with the reason; what it wrote stays recorded, and
+    starting it again resumes."""
+    message = getattr(exc, "message", None) or str(exc)
+    if not isinstance(exc, ImportFailed | readers.FileRefused):
+        message = f"导入中断: {message}。已导入的行已保存,可以继续导入"
+    job.refresh_from_db()
     job.status = JobStatus.FAILED
-    job.error = getattr(exc, "message", None) or str(exc)
+    job.error = message[:2000]
+    job.runner = ""
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "finished_at"])
+    job.save(update_fields=["status", "error", "runner", "finished_at"])
     return job
 
 
@@ -334,7 +398,7 @@ def enqueue(job: ImportJob, *, dry_run: bool) -> ImportJob:
         _editable(job)
         job.status = JobStatus.PREVIEWING
     else:
-        if job.status not in (JobStatus.PREVIEW, JobStatus.MAPPING):
+        if job.status not in (JobStatus.PREVIEW, JobStatus.MAPPING, JobStatus.FAILED):
             raise ValidationError({"status": f"导入任务{job.get_status_display()},不能再次开始"})
         job.status = JobStatus.QUEUED
     job.save(update_fields=["status"])
@@ -349,7 +413,7 @@ def begin(job: ImportJob, *, dry_run: bool) -> ImportJob:
     if dry_run:
         _editable(job)
         return preview(job)
-    if job.status not in (JobStatus.PREVIEW, JobStatus.MAPPING):
+    if job.status not in (JobStatus.PREVIEW, JobStatus.MAPPING, JobStatus.FAILED):
         raise ValidationError({"status": f"导入任务{job.get_status_display()},不能再次开始"})
     return run(job)
 

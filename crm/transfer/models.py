@@ -47,6 +47,9 @@ class ImportJob(ChoiceLabels, models.Model):
     # The dry run's counts and its first rows of each outcome (nothing written).
     preview = models.JSONField("预览", default=dict, blank=True)
     error = models.TextField("错误", blank=True)
+    # who runs it now ("host:pid") and when it last wrote a batch: one run of a job at a time
+    runner = models.CharField(max_length=120, blank=True, editable=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField("上传时间", default=timezone.now)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)

@@ -39,6 +39,7 @@ CHOICES: dict[str, Any] = {
     "sentiment": Sentiment,
 }
 REQUIRED = (("occurred_at", "维护日期"), ("channel", "维护方式"), ("content", "沟通核心内容"))
+AMBIGUOUS: Any = object()  # a name that more than one visible customer has
 TITLE_SPLIT = re.compile(r"[\s/／、,，]+")
 
 
@@ -170,7 +171,7 @@ class RecordImport(CustomerImport):
         if self.on_progress:
             self.on_progress(progress)
 
-    def _customers(self, batch: list[Row]) -> dict[str, Customer]:
+    def _customers(self, batch: list[Row]) -> dict[str, Any]:
         """The actor's customers named by the batch: by number and by normalised name."""
         numbers = {r.fields["customer_number"] for r in batch if r.fields.get("customer_number")}
         names = {
@@ -178,7 +179,7 @@ class RecordImport(CustomerImport):
             for r in batch
             if r.fields.get("customer_name")
         }
-        found: dict[str, Customer] = {}
+        found: dict[str, Any] = {}
         if not numbers and not names:
             return found
         visible = Customer.objects.visible_to(self.actor.user).filter(
@@ -186,19 +187,20 @@ class RecordImport(CustomerImport):
         )
         for customer in visible.select_related("owner"):
             found[f"n:{customer.number}"] = customer
-            found.setdefault(f"k:{customer.name_key}", customer)
+            key = f"k:{customer.name_key}"
+            found[key] = AMBIGUOUS if key in found else customer  # 张伟 and 张伟: which one?
         return found
 
     @staticmethod
-    def _customer_of(row: Row, customers: dict[str, Customer]) -> Customer | None:
+    def _customer_of(row: Row, customers: dict[str, Any]) -> Any:
         if row.fields.get("customer_number"):
             return customers.get(f"n:{row.fields['customer_number']}")
         return customers.get(f"k:{normalise_name(row.fields.get('customer_name', ''))}")
 
-    def _filed(self, batch: list[Row], customers: dict[str, Customer]) -> set[tuple[Any, ...]]:
+    def _filed(self, batch: list[Row], customers: dict[str, Any]) -> set[tuple[Any, ...]]:
         """Cards of these customers already in the archive, as (customer, time, channel,
         content) keys."""
-        ids = {c.pk for c in customers.values()}
+        ids = {c.pk for c in customers.values() if c is not AMBIGUOUS}
         if not ids:
             return set()
         return {
@@ -214,6 +216,8 @@ class RecordImport(CustomerImport):
         if row.errors:
             return self._refuse(row, "; ".join(row.errors))
         customer = self._customer_of(row, customers)
+        if customer is AMBIGUOUS:
+            return self._refuse(row, "有多个同名客户,请填写客户编号以指明是哪一个")
         if customer is None:
             shown = row.fields.get("customer_number") or row.fields.get("customer_name")
             return self._refuse(row, f"找不到客户“{shown}”,或您无权查看该客户")

@@ -35,6 +35,7 @@ CUSTOMER_TARGETS: tuple[Target, ...] = (
     Target("source", "客户来源", "ref"),
     Target("region", "区域", "ref"),
     Target("stage", "合作阶段", "choice"),
+    Target("churn_reason", "流失原因"),
     Target("status", "状态标识", "choice"),
     Target("intent", "意向等级", "choice"),
     Target("need_keywords", "初步需求关键词"),

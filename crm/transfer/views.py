@@ -4,6 +4,7 @@ while the page polls a progress line."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 resolutions: dict[int, str] = {
                     int(key[4:]): str(value)
                     for key, value in request.POST.items()
-                    if key.startswith("row-") and key[4:].isdigit() and value
+                    if key.startswith("row-") and key[4:].isascii() and key[4:].isdigit() and value
                 }
                 jobs.set_mapping(
                     actor,
@@ -201,11 +202,12 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def import_refused(request: HttpRequest, pk: int) -> FileResponse:
     """The refused rows as a workbook with the reason column, ready to fix and re-import."""
     job = jobs.get_job(_actor(request), pk)
-    target = jobs.import_dir() / f"refused-{job.pk}.xlsx"
-    jobs.write_refused(job, target)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    jobs.write_refused(job, out)
+    out.seek(0)
     stem = Path(job.file_name).stem or "import"
     return FileResponse(
-        target.open("rb"),
+        out,
         as_attachment=True,
         filename=f"{stem}-未导入.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from python_calamine import CalamineWorkbook
 
 from crm.core import testing
-from crm.customers.services import create_customer
+from crm.customers.services import change_stage, create_customer
 from tests.browser import goto, login_as, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_export_menu_downloads_the_filtered_list(page: Page, live_server: Any) -> None:
     alice = testing.make_personas().alice
     actor = testing.actor(alice)
-    create_customer(actor, name="杭州云杉科技有限公司", stage="intent")
+    change_stage(
+        actor, create_customer(actor, name="杭州云杉科技有限公司"), stage="intent", reason="有需求"
+    )
     create_customer(actor, name="宁波海曙贸易有限公司")
     login_as(page, live_server, alice)
     goto(page, live_server, "/customers/?stage=intent")

@@ -153,6 +153,7 @@ def prepare_customer(
     addresses: Sequence[Mapping[str, Any]] = (),
     contacts: Sequence[Mapping[str, Any]] = (),
     stage: str = "",
+    churn_reason: str = "",
     number: str = "",
     definitions: Sequence[CustomFieldDefinition] | None = None,
     **fields: Any,
@@ -169,6 +170,10 @@ def prepare_customer(
     customer = Customer(owner=owner, created_by=actor.user, **fields)
     if stage:
         customer.stage = stage
+    if stage == Stage.LOST:  # as change_stage has it: a lost customer says why
+        if not churn_reason.strip():
+            raise ValidationError({"churn_reason": "转为流失客户时必须填写流失原因"})
+        customer.churn_reason, customer.status = churn_reason.strip(), Status.LOST
     if "level" in fields:
         customer.level_manual = True
     if number:
@@ -212,6 +217,7 @@ def create_customer(
     contacts: Sequence[Mapping[str, Any]] = (),
     **fields: Any,
 ) -> Customer:
+    _reject_unknown({k: v for k, v in fields.items() if k != "stage"})  # number …: an import's
     prepared = prepare_customer(
         actor, owner=owner, tags=tags, addresses=addresses, contacts=contacts, **fields
     )
@@ -237,7 +243,10 @@ def create_prepared(actor: Actor, items: Sequence[NewCustomer], *, reason: str =
 
     assert transaction.get_connection().in_atomic_block, "create_prepared runs in a transaction"
     unnumbered = [item.customer for item in items if not item.customer.number]
-    numbers = allocate_numbers([c.industry.number_code if c.industry else "" for c in unnumbered])
+    brought = {item.customer.number for item in items if item.customer.number}
+    numbers = allocate_numbers(
+        [c.industry.number_code if c.industry else "" for c in unnumbered], reserved=brought
+    )
     for customer, number in zip(unnumbered, numbers, strict=True):
         customer.number = number
     customers = [item.customer for item in items]

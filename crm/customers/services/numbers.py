@@ -64,9 +64,11 @@ def allocate_number(industry_code: str) -> str:
     return allocate_numbers([industry_code])[0]
 
 
-def allocate_numbers(industry_codes: list[str]) -> list[str]:
+def allocate_numbers(industry_codes: list[str], reserved: set[str] | None = None) -> list[str]:
     """One free number per entry (in order), a counter bump per distinct sequence: an import
-    of 500 customers takes its numbers in a couple of statements, never colliding."""
+    of 500 customers takes its numbers in a couple of statements, never colliding, neither
+    with the archive nor with `reserved` (numbers the same batch brings from its file)."""
+    reserved = reserved or set()
     pattern, today = current_pattern(), timezone.localdate()
     keys = [numbering.sequence_key(pattern, today=today, ind=code) for code in industry_codes]
     numbers: list[str] = [""] * len(industry_codes)
@@ -90,6 +92,6 @@ def allocate_numbers(industry_codes: list[str]) -> list[str]:
             )
         )
         for index, number in fresh.items():
-            if number not in taken:
+            if number not in taken and number not in reserved:
                 numbers[index] = number
     raise ValidationError("客户编号已用尽,请管理员调整编号规则")

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from crm.audit.models import AuditEvent
@@ -393,7 +394,7 @@ def test_queries_grow_by_batch_not_by_row(tmp_path: Path, alice: Actor) -> None:
         return len(queries)
 
     imported(1, 5000)  # the working-day calendar is read once per process
-    assert imported(20, 0) == imported(200, 1000) == 38
+    assert imported(20, 0) == imported(200, 1000) == 43
     assert Customer.objects.count() == 221
     assert Contact.objects.filter(is_primary=True).count() == 221
 
@@ -465,3 +466,109 @@ def test_our_own_export_re_imports_to_the_same_data(
         (e.action, e.changes) for e in AuditEvent.objects.order_by("-pk")[:3]
     ]
     assert AuditEvent.objects.count() == events  # nothing changed, nothing audited
+
+
+def test_one_run_of_a_job_at_a_time(tmp_path: Path, alice: Actor) -> None:
+    job = start(alice, workbook(tmp_path / "c.xlsx", [XINGCHEN]))
+    ImportJob.objects.filter(pk=job.pk).update(status="running", runner=f"{jobs.runner_id()[:-1]}x")
+    other_host = ImportJob.objects.get(pk=job.pk)
+    other_host.runner = "another-host:12345"
+    other_host.heartbeat_at = timezone.now()
+    other_host.save()
+
+    with pytest.raises(ValidationError, match="该导入正在进行中"):
+        jobs.run(ImportJob.objects.get(pk=job.pk))
+    assert not Customer.objects.exists()
+
+    # a run that went silent long ago (killed) is taken over and completes
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert jobs.run(ImportJob.objects.get(pk=job.pk)).created_count == 1
+    with pytest.raises(ValidationError, match="已完成"):
+        jobs.claim(ImportJob.objects.get(pk=job.pk))
+
+
+def test_two_rows_updating_one_customer_keep_both_changes(tmp_path: Path, alice: Actor) -> None:
+    jobs.run(
+        start(alice, workbook(tmp_path / "a.xlsx", [row(**{"客户名称(全称)": "丙贸易有限公司"})]))
+    )
+    headers = ["客户名称", "标签", "联系人", "手机", "分支机构地址"]
+    rows = [
+        ["丙贸易有限公司", "甲标签", "王五", "13800000001", "上海市浦东新区张江路1号"],
+        ["丙贸易有限公司", "乙标签", "王五", "13800000001", "上海市浦东新区张江路1号"],
+    ]
+
+    job = jobs.run(
+        start(alice, workbook(tmp_path / "b.xlsx", rows, headers), default_resolution="update")
+    )
+
+    customer = Customer.objects.get()
+    assert sorted(t.name for t in customer.tags.all()) == ["乙标签", "甲标签"]
+    assert [c.name for c in customer.contacts.all()] == ["王五"]
+    assert customer.addresses.count() == 1
+    assert (job.updated_count, job.unchanged_count) == (2, 0)
+
+
+def test_a_duration_cell_in_a_refused_row_is_kept_as_text(tmp_path: Path, alice: Actor) -> None:
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["客户名称", "联系人", "手机", "通话时长"])
+    sheet.write_row(1, 0, ["甲有限公司", "赵一", "123"])
+    sheet.write_number(1, 3, 0.5, book.add_format({"num_format": "[h]:mm:ss"}))
+    sheet.write_row(2, 0, ["乙有限公司", "钱二", "13900000000"])
+    book.close()
+
+    job = jobs.run(start(alice, path))
+
+    assert (job.created_count, job.refused_count) == (1, 1), outcomes(job)
+    assert ImportRow.objects.get(job=job, outcome="refused").values[3] == "12:00:00"
+
+
+def test_derived_notes_are_written_once(tmp_path: Path, alice: Actor) -> None:
+    path = workbook(
+        tmp_path / "n.xlsx", [row(**{"客户名称(全称)": "丁有限公司", "累计合作金额(元)": "12345"})]
+    )
+    jobs.run(start(alice, path))
+    again = jobs.run(start(alice, path, default_resolution="update"))
+
+    assert again.unchanged_count == 1
+    assert Customer.objects.get().notes == "导入时记录:\n累计合作金额(元): 12,345.00"
+
+
+def test_numbers_the_file_brings_are_not_allocated_to_other_rows(
+    tmp_path: Path, alice: Actor
+) -> None:
+    nxt = f"CRM-{timezone.localdate():%Y%m%d}-001"
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            row(**{"客户名称(全称)": "甲有限公司"}),
+            row(**{"客户编号": nxt, "客户名称(全称)": "乙有限公司"}),
+        ],
+    )
+    job = jobs.run(start(alice, path))
+
+    assert job.created_count == 2
+    assert Customer.objects.get(name="乙有限公司").number == nxt
+    assert (
+        Customer.objects.get(name="甲有限公司").number == f"CRM-{timezone.localdate():%Y%m%d}-002"
+    )
+
+
+def test_a_lost_customer_needs_its_churn_reason(tmp_path: Path, alice: Actor) -> None:
+    headers = ["客户名称", "合作阶段", "流失原因"]
+    rows = [["甲有限公司", "流失客户", ""], ["乙有限公司", "流失", "价格太高"]]
+
+    job = jobs.run(start(alice, workbook(tmp_path / "l.xlsx", rows, headers)))
+
+    assert outcomes(job)[3] == (RowOutcome.REFUSED, "流失原因: 转为流失客户时必须填写流失原因")
+    lost = Customer.objects.get()
+    assert (lost.stage, lost.status, lost.churn_reason) == ("lost", "lost", "价格太高")
+
+
+def test_a_mapping_to_a_column_that_does_not_exist_is_refused(tmp_path: Path, alice: Actor) -> None:
+    job = start(alice, workbook(tmp_path / "m.xlsx", [XINGCHEN]))
+    with pytest.raises(ValidationError, match="第 100 列不存在"):
+        jobs.set_mapping(alice, job, mapping={0: "name", 99: "name"})

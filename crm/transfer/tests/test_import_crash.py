@@ -100,6 +100,20 @@ def _crm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _survivors(marker: str) -> list[int]:
+    """Processes still running with this file on their command line (a second's grace)."""
+    time.sleep(1)
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if proc.name.isdigit() and marker in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
 def _state(query: Any) -> dict[str, int]:
     return {name: query(sql) for name, sql in CHECKS.items()}
 
@@ -135,6 +149,8 @@ def test_an_import_killed_mid_way_is_consistent_and_resumes(
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+
+    assert _survivors(str(path)) == []  # its reader process died with it
 
     killed = _state(query)
     done = killed["recorded_rows"]

@@ -195,3 +195,19 @@ def test_a_records_file_needs_its_columns(tmp_path: Path, personas: Any) -> None
     job = jobs.start_from_path(Actor(personas.alice), kind="records", path=tmp_path / "x.xlsx")
     with pytest.raises(Exception, match="请指定“维护日期”所在的列"):
         jobs.set_mapping(Actor(personas.alice), job, mapping={0: "customer_name", 1: "notes"})
+
+
+def test_a_name_two_customers_share_needs_the_number(tmp_path: Path, personas: Any) -> None:
+    alice = Actor(personas.alice)
+    for _ in range(2):
+        customer_services.create_customer(alice, name="张伟", kind="individual")
+    path = workbook(
+        tmp_path / "z.xlsx", [["张伟", "", "2023-10-20", "电话", "", "回访满意度"] + [""] * 7]
+    )
+
+    job = jobs.run(jobs.start_from_path(alice, kind="records", path=path))
+
+    assert {r.row_no: r.message for r in ImportRow.objects.filter(job=job)} == {
+        2: "有多个同名客户,请填写客户编号以指明是哪一个"
+    }
+    assert not Record.objects.exists()
