@@ -176,6 +176,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 RowOutcome.REFUSED: job.refused_count,
             }
         )
+    if job.status == JobStatus.FAILED:
+        context["wrote"] = job.rows.exists()  # then it resumes where it stopped
     if job.status == JobStatus.DONE and job.refused_count:
         context["refused"] = list(jobs.refused_rows(job)[:20])
     return TemplateResponse(request, "transfer/import.html", context)
@@ -219,7 +221,9 @@ def import_refused(request: HttpRequest, pk: int) -> FileResponse:
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Drop a job that has not started writing (its stored file too)."""
     job = jobs.get_job(_actor(request), pk)
-    if job.status in (JobStatus.MAPPING, JobStatus.PREVIEW, JobStatus.FAILED):
+    if job.status in (JobStatus.MAPPING, JobStatus.PREVIEW, JobStatus.FAILED) and not (
+        job.rows.exists()
+    ):  # a job that wrote rows keeps its record of them
         jobs.discard_file(job)
         job.delete()
         messages.success(request, gettext("已取消导入"))

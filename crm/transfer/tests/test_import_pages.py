@@ -217,3 +217,34 @@ def test_a_large_file_goes_to_the_background_worker(
     assert Customer.objects.count() == 1
     finished = alice_client.get(reverse("transfer:import_progress", args=[job.pk]))
     assert finished["HX-Refresh"] == "true"
+
+
+def test_a_failed_run_resumes_from_its_page(
+    alice_client: Client, personas: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm.transfer import importer
+
+    upload(alice_client, sheet_bytes(ROWS))
+    job = ImportJob.objects.get()
+    calls = {"n": 0}
+    real = importer.CustomerImport._batch
+
+    def failing(self: Any, batch: Any, progress: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("磁盘已满")
+        real(self, batch, progress, **kwargs)
+
+    monkeypatch.setattr(importer.CustomerImport, "_batch", failing)
+    with pytest.raises(RuntimeError):
+        alice_client.post(reverse("transfer:import", args=[job.pk]), {"action": "run"})
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == "导入中断: 磁盘已满。已导入的行已保存,可以继续导入"
+
+    page = alice_client.get(reverse("transfer:import", args=[job.pk])).content.decode()
+    assert "磁盘已满" in page and 'id="resume-import"' not in page  # nothing written yet
+
+    alice_client.post(reverse("transfer:import", args=[job.pk]), {"action": "run"})
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.refused_count) == (JobStatus.DONE, 1, 1)
