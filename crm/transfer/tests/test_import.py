@@ -572,3 +572,23 @@ def test_a_mapping_to_a_column_that_does_not_exist_is_refused(tmp_path: Path, al
     job = start(alice, workbook(tmp_path / "m.xlsx", [XINGCHEN]))
     with pytest.raises(ValidationError, match="第 100 列不存在"):
         jobs.set_mapping(alice, job, mapping={0: "name", 99: "name"})
+
+
+def test_an_xls_workbook_imports(tmp_path: Path, alice: Actor) -> None:
+    path = Path(__file__).parent / "data" / "客户档案.xls"
+
+    job = start(alice, path)
+
+    assert (job.file_format, job.header_row, job.total_rows, job.sheet) == ("xls", 2, 2, "客户档案")
+    job = jobs.run(job)
+    assert job.created_count == 2
+    xc = Customer.objects.get(number="2023-TEC-001")
+    assert (xc.name, xc.stage, xc.first_cooperation_on) == (
+        "北京星辰科技有限公司",
+        "cooperating",
+        datetime.date(2023, 1, 15),
+    )
+    assert xc.notes == "导入时记录:\n累计合作金额(元): 500,000.00"
+    yf = Customer.objects.get(number="2023-TEC-002")
+    assert (yf.stage, yf.contacts.get().mobile) == ("potential", "13912345678")
+    assert "累计合作金额(元): 120,000.50" in yf.notes
