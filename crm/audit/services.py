@@ -88,40 +88,34 @@ def record(
     )
 
 
-def record_sensitive_access(
-    actor: Actor, *, contact: Contact, customer: Customer, field: str, reason: str
-) -> SensitiveAccess:
-    # Callers check policy.can_reveal_sensitive(actor.user) first, so a user is always present.
-    return SensitiveAccess.objects.create(
+def _access_row(actor: Actor, contact: Contact, field: str, reason: str) -> SensitiveAccess:
+    # Callers check the grants first (policy.can_reveal_sensitive …), so a user is present.
+    return SensitiveAccess(
         actor=cast("User", actor.user),
         source=actor.source,
         contact=contact,
         contact_label=contact.name[:60],
-        customer=customer,
+        customer_id=contact.customer_id,
         field=field,
         reason=reason,
     )
+
+
+def record_sensitive_access(
+    actor: Actor, *, contact: Contact, customer: Customer, field: str, reason: str
+) -> SensitiveAccess:
+    row = _access_row(actor, contact, field, reason)
+    row.customer = customer
+    row.save()
+    return row
 
 
 def record_sensitive_accesses(
     actor: Actor, items: Iterable[tuple[Contact, str]], *, reason: str
 ) -> int:
     """One access-log row per (contact, field) in one bulk insert: the full values an export,
-    a printout or a vCard carried away (the caller checked the grants; a user is present).
-    Each contact's `customer_id` names its customer; no customer object is needed."""
-    user = cast("User", actor.user)
-    rows = [
-        SensitiveAccess(
-            actor=user,
-            source=actor.source,
-            contact=contact,
-            contact_label=contact.name[:60],
-            customer_id=contact.customer_id,
-            field=field,
-            reason=reason,
-        )
-        for contact, field in items
-    ]
+    a printout or a vCard carried away. Each contact's `customer_id` names its customer."""
+    rows = [_access_row(actor, contact, field, reason) for contact, field in items]
     SensitiveAccess.objects.bulk_create(rows, batch_size=500)
     return len(rows)
 

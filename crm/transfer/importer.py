@@ -392,6 +392,7 @@ class Existing:
     name: str
     visible: bool
     customer: Customer | None = None  # loaded when it may be updated
+    hint: str = ""  # for a customer the importer may not see: the masked duplicate hint
 
 
 @dataclass
@@ -420,10 +421,9 @@ class CustomerImport:
         self.refs = References.load()
         self.rows = CustomerRows(actor, {int(k): v for k, v in job.mapping.items()}, self.refs)
         self.seen: dict[tuple[str, str], int] = {}  # duplicate key → first row number
-        self.pending: list[Row] = []
-        self.outcomes: list[Outcome] = []
+        self.outcomes: list[Outcome] = []  # a dry run's first PREVIEW_ROWS of each outcome
+        self._shown: Counter[str] = Counter()
         self.reason = f"导入 {job.file_name}(任务 #{job.pk})"
-        self.created_ids: list[int] = []
 
     def resolution(self, row_no: int) -> str:
         return str(self.job.resolutions.get(str(row_no), self.job.default_resolution))
@@ -448,14 +448,6 @@ class CustomerImport:
         progress = Progress(total=self.job.total_rows)
         if not self.dry_run:
             done = set(ImportRow.objects.filter(job=self.job).values_list("row_no", flat=True))
-            progress.counts.update(
-                dict(
-                    ImportRow.objects.filter(job=self.job)
-                    .values_list("outcome")
-                    .annotate(n=models_count())
-                    .values_list("outcome", "n")
-                )
-            )
             progress.done = len(done)
         batches = self._parallel(done) if self._pipelined() else self._batches(done, prepare=False)
         try:
@@ -488,6 +480,14 @@ class CustomerImport:
         return batch
 
     # two cores: one reads and checks the rows, the other writes them ---------------------------
+
+    def keep(self, outcomes: list[Outcome]) -> None:
+        """A dry run keeps the first rows of each outcome for its preview (and only those:
+        a 100,000-row preview stays small)."""
+        for outcome in outcomes:
+            if self._shown[outcome.outcome] < PREVIEW_ROWS:
+                self._shown[outcome.outcome] += 1
+                self.outcomes.append(outcome)
 
     def _pipelined(self) -> bool:
         return (
@@ -579,7 +579,7 @@ class CustomerImport:
                 )
                 for r in deferred
             ]
-            self.outcomes.extend(outcomes)
+            self.keep(outcomes)
         else:
             outcomes += self._write(creates, updates, outcomes)
         progress.done += len(outcomes)
@@ -615,8 +615,15 @@ class CustomerImport:
                 .select_related("owner", "industry", "source", "region")
                 .prefetch_related("tags", "contacts", "addresses")
             }
+        hidden = [pk for pk in rows if pk not in visible]
+        hints = {
+            c.pk: duplicate_hint(c)
+            for c in Customer.objects.filter(pk__in=hidden).select_related("owner")
+        }
         by_pk = {
-            pk: Existing(pk, data["number"], data["name"], pk in visible, loaded.get(pk))
+            pk: Existing(
+                pk, data["number"], data["name"], pk in visible, loaded.get(pk), hints.get(pk, "")
+            )
             for pk, data in rows.items()
         }
         return {key: by_pk[pk] for key, pk in found.items()}
@@ -659,7 +666,7 @@ class CustomerImport:
                 return self._refuse(row, f"{where},但该行未能导入,无法合并")
             return Outcome(row.row_no, RowOutcome.SKIPPED, f"{where},已跳过", name=row.name)
         key, found = match
-        who = f"{found.number} {found.name}" if found.visible else duplicate_hint_for(found.pk)
+        who = f"{found.number} {found.name}" if found.visible else found.hint
         where = f"与已有客户 {who} {_why(key[0])}"
         if resolution == Resolution.NEW and key[0] == "person":
             self._remember(row)
@@ -745,7 +752,6 @@ class CustomerImport:
         if not items:
             return []
         create_prepared(self.actor, items, reason=self.reason)
-        self.created_ids.extend(item.customer.pk for item in items)
         return [
             Outcome(
                 row.row_no, RowOutcome.CREATED, object_id=row.prepared.customer.pk, name=row.name
@@ -776,7 +782,6 @@ class CustomerImport:
             with transaction.atomic():
                 self._record([outcome])
             return outcome
-        self.created_ids.append(row.prepared.customer.pk)
         return outcome
 
     def _update(self, row: Row, found: Existing, *, dry: bool) -> Outcome:
@@ -949,16 +954,6 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def models_count() -> Any:
-    from django.db.models import Count
-
-    return Count("pk")
-
-
-def duplicate_hint_for(pk: int) -> str:
-    return duplicate_hint(Customer.objects.select_related("owner").get(pk=pk))
 
 
 def _why(key: str) -> str:

@@ -24,13 +24,13 @@ from django.utils import timezone
 from crm.accounts import policy
 from crm.core.actor import Actor, Source
 from crm.core.errors import NotFound
+from crm.customers.models import CustomFieldDefinition
 
 from . import headers, readers, values
 from .cells import neutralise
 from .choices import ImportKind, JobStatus, Resolution, RowOutcome
-from .importer import PREVIEW_ROWS, CustomerImport, ImportFailed, Progress, header_score
+from .importer import CustomerImport, ImportFailed, Progress, header_score
 from .models import ImportJob, ImportRow, MappingTemplate
-from .references import References
 from .targets import CUSTOM_PREFIX, TARGETS
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,9 @@ def _store(source: IO[bytes], suffix: str) -> tuple[Path, str, int]:
 
 
 def custom_labels() -> dict[str, str]:
-    return {d.label: f"{CUSTOM_PREFIX}{d.key}" for d in References.load().definitions}
+    """Active custom fields by label, as mapping targets (custom:<key>)."""
+    active = CustomFieldDefinition.objects.filter(is_active=True).values_list("label", "key")
+    return {label: f"{CUSTOM_PREFIX}{key}" for label, key in active}
 
 
 def template_mapping(kind: str, name: str) -> dict[str, str]:
@@ -275,19 +277,10 @@ def preview(job: ImportJob) -> ImportJob:
         log.exception("import preview of job %s failed", job.pk)
         _fail(job, exc)
         raise
-    shown: dict[str, int] = {}
-    rows = []
-    for outcome in sorted(run.outcomes, key=lambda o: o.row_no):
-        if shown.get(outcome.outcome, 0) < PREVIEW_ROWS:
-            shown[outcome.outcome] = shown.get(outcome.outcome, 0) + 1
-            rows.append(
-                {
-                    "row": outcome.row_no,
-                    "outcome": outcome.outcome,
-                    "name": outcome.name,
-                    "message": outcome.message,
-                }
-            )
+    rows = [
+        {"row": o.row_no, "outcome": o.outcome, "name": o.name, "message": o.message}
+        for o in sorted(run.outcomes, key=lambda o: o.row_no)
+    ]
     job.preview = {"counts": dict(result.counts), "rows": rows, "total": result.done}
     job.processed_rows = 0
     job.status = JobStatus.PREVIEW

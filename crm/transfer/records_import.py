@@ -165,7 +165,7 @@ class RecordImport(CustomerImport):
             else:
                 transaction.set_rollback(True)  # a dry run files nothing
         if self.dry_run:
-            self.outcomes.extend(outcomes)
+            self.keep(outcomes)
         progress.done += len(outcomes)
         progress.counts.update(o.outcome for o in outcomes)
         if self.on_progress:
