@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "crm.contacts",
     "crm.configuration",
     "crm.records",
+    "crm.pipeline",
     "crm.workdays",
     "django_tasks_db",
     "crontask",
@@ -242,11 +243,11 @@ REST_FRAMEWORK = {
     # decrypted) values, bypassing masking and the reveal log. /api/v1/docs/ documents the API.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "crm.core.api.SafeJSONParser",
+        "crm.core.api_base.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "crm.core.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "crm.core.api_base.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crm.core.api.exception_handler",

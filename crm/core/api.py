@@ -8,36 +8,20 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, pagination, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .actor import Actor
+from .api_base import CursorPagination, SafeJSONParser
 from .errors import Conflict
 
 if TYPE_CHECKING:
     from crm.accounts.models import User
 
-
-class SafeJSONParser(parsers.JSONParser):
-    """JSON bodies nested too deeply answer 400, not a RecursionError 500."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise exceptions.ParseError("JSON 嵌套层级过深") from exc
-
-
-class CursorPagination(pagination.CursorPagination):
-    """Keyset paging: stable under inserts, no COUNT, no OFFSET scans."""
-
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "page_size"
-    ordering = "-id"
+__all__ = ["CursorPagination", "SafeJSONParser"]
 
 
 def request_user(request: Request) -> User | None:

@@ -49,16 +49,21 @@ def make_user(username: str, role: str, team: Team | None, full_name: str, **ext
 
 
 def ensure_reference_data() -> None:
-    """Industries, regions and sources as the migration loads them.
+    """Industries, regions, sources and the pipelines as the migrations load them.
 
     A transactional test's flush empties every table, reference data included; the next test
-    in the same process gets it back here (one query when it is already there).
+    in the same process gets it back here (two queries when it is already there).
     """
     from crm.customers import reference
     from crm.customers.models import Industry, Region, Source
 
     if not Region.objects.exists():
         reference.load(Industry, Region, Source)
+    from crm.pipeline import reference as pipelines
+    from crm.pipeline.models import Gate, Pipeline, Stage
+
+    if not Pipeline.objects.exists():
+        pipelines.load(Pipeline, Stage, Gate)
 
 
 def make_personas() -> Personas:

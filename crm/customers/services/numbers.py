@@ -43,6 +43,11 @@ def set_number_pattern(actor: Actor, *, pattern: str, reason: str = "") -> Numbe
     return rule
 
 
+def next_in_sequence(key: str) -> int:
+    """The next value of a named counter (contract numbers use one per day)."""
+    return _bump(key)
+
+
 def _bump(key: str, count: int = 1) -> int:
     """Atomically take the next `count` values of one counter (INSERT … ON CONFLICT …
     RETURNING); answers the last value taken."""

@@ -19,7 +19,7 @@ CUSTOM_FIELD_ATTRS = ("key", "label", "type", "choices", "required", "position",
 SOURCE_ATTRS = ("name", "position", "is_active")
 
 
-def _save_setting[M: models.Model](
+def save_setting[M: models.Model](
     actor: Actor,
     obj: M,
     *,
@@ -64,7 +64,7 @@ def save_custom_field(
     """Create or change an admin-defined custom field (the key never changes once created)."""
     if definition is not None:
         fields.pop("key", None)
-    return _save_setting(
+    return save_setting(
         actor,
         definition or CustomFieldDefinition(),
         attrs=CUSTOM_FIELD_ATTRS,
@@ -76,14 +76,14 @@ def save_custom_field(
 
 def save_source(actor: Actor, source: Source | None = None, **fields: Any) -> Source:
     """Add or change a customer source (客户来源); retire one with is_active=False."""
-    return _save_setting(
+    return save_setting(
         actor, source or Source(), attrs=SOURCE_ATTRS, action="settings.source", fields=fields
     )
 
 
 def save_industry_code(actor: Actor, industry: Industry, *, short_code: str) -> Industry:
     """Set the industry's short code used by {IND} in customer numbers (e.g. TEC or TECH)."""
-    return _save_setting(
+    return save_setting(
         actor,
         industry,
         attrs=("short_code",),

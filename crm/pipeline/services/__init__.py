@@ -1,0 +1,55 @@
+"""The one write path for opportunities, contracts, orders and tiers: crm.pipeline.services."""
+
+from .business import (
+    clear_level_override,
+    create_contract,
+    create_order,
+    delete_order,
+    get_visible_contract,
+    get_visible_order,
+    recompute_customer,
+    run_day,
+    save_tier_rules,
+    set_level_override,
+    tier_rules,
+    update_contract,
+    update_order,
+)
+from .opportunities import (
+    create_opportunity,
+    get_visible_opportunity,
+    missing_gates,
+    move_opportunity,
+    pass_gate,
+    pipeline_for_customer,
+    solution_due,
+    update_opportunity,
+)
+from .pipelines import save_gate, save_pipeline, save_stage
+
+__all__ = [
+    "clear_level_override",
+    "create_contract",
+    "create_opportunity",
+    "create_order",
+    "delete_order",
+    "get_visible_contract",
+    "get_visible_opportunity",
+    "get_visible_order",
+    "missing_gates",
+    "move_opportunity",
+    "pass_gate",
+    "pipeline_for_customer",
+    "recompute_customer",
+    "run_day",
+    "save_gate",
+    "save_pipeline",
+    "save_stage",
+    "save_tier_rules",
+    "set_level_override",
+    "solution_due",
+    "tier_rules",
+    "update_contract",
+    "update_opportunity",
+    "update_order",
+]
