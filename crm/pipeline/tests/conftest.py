@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from crm.core import testing
+from crm.customers.models import Industry
 
 # A fixed "now" for the pipeline tests: 2026-03-02 10:00 in Shanghai (a Monday).
 NOW = datetime.datetime(2026, 3, 2, 2, 0, tzinfo=datetime.UTC)
@@ -21,4 +22,6 @@ def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime.datetime:
 
 @pytest.fixture
 def customer(personas: testing.Personas, customer_of: Any) -> Any:
-    return customer_of(personas.alice, name="深圳市腾飞科技有限公司", industry_id="65")
+    return customer_of(
+        personas.alice, name="深圳市腾飞科技有限公司", industry=Industry.objects.get(pk="65")
+    )
