@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "crm.configuration",
     "crm.records",
     "crm.pipeline",
+    "crm.needs",
+    "crm.aftersales",
     "crm.workdays",
     "django_tasks_db",
     "crontask",

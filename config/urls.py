@@ -5,6 +5,7 @@ urlpatterns = [
     path("customers/", include("crm.customers.urls")),
     path("settings/", include("crm.configuration.urls")),
     path("", include("crm.records.urls")),
+    path("", include("crm.pipeline.urls")),
     path("", include("crm.discipline.urls")),
     path("notifications/", include("crm.notifications.urls")),
     path("", include("crm.transfer.urls")),

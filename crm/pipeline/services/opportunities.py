@@ -23,6 +23,7 @@ from crm.core.actor import Actor
 from crm.customers.choices import Stage as CustomerStage
 from crm.customers.models import Customer
 from crm.customers.services import change_stage
+from crm.workdays import sla
 
 from .. import rules
 from ..choices import OpportunityStatus, StageKind
@@ -255,8 +256,6 @@ def pass_gate(actor: Actor, opp: Opportunity, *, gate: Any, note: str) -> GatePa
 
 def solution_due(opp: Opportunity) -> datetime.date | None:
     """方案提交时限: 3 working days after the needs were confirmed (seed 002, step 4)."""
-    from crm.workdays.calendar import add_workdays
-
     if opp.needs_confirmed_on is None:
         return None
-    return add_workdays(opp.needs_confirmed_on, 3)
+    return sla.due_on(sla.SOLUTION, opp.needs_confirmed_on)

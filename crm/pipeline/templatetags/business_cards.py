@@ -1,0 +1,16 @@
+"""The customer page's 合同与订单 card (rendered where customers/detail.html includes it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from crm.customers.models import Customer
+
+register = template.Library()
+
+
+@register.inclusion_tag("pipeline/_business_card.html", takes_context=True)
+def business_card(context: template.Context, customer: Customer) -> dict[str, Any]:
+    return {"customer": customer}
