@@ -6,6 +6,7 @@ urlpatterns = [
     path("settings/", include("crm.configuration.urls")),
     path("", include("crm.records.urls")),
     path("", include("crm.pipeline.urls")),
+    path("", include("crm.needs.urls")),
     path("", include("crm.discipline.urls")),
     path("notifications/", include("crm.notifications.urls")),
     path("", include("crm.transfer.urls")),

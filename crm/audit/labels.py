@@ -57,6 +57,25 @@ ACTIONS = {
     "export.customers": "导出客户",
     "customer.print": "打印客户档案(含完整联系方式)",
     "contact.vcard": "导出联系人名片(含完整联系方式)",
+    "customer.level": "变更客户等级",
+    "opportunity.create": "新建商机",
+    "opportunity.update": "修改商机",
+    "opportunity.move": "变更商机阶段",
+    "opportunity.gate": "通过商机关卡",
+    "contract.create": "新增合同",
+    "contract.update": "修改合同",
+    "contract.expire": "合同到期",
+    "order.create": "新增订单",
+    "order.update": "修改订单",
+    "order.delete": "删除订单",
+    "settings.tier_rules": "修改客户分级规则",
+    "settings.pipeline": "修改销售流程",
+    "settings.stage": "修改商机阶段",
+    "settings.gate": "修改阶段关卡",
+    "needs.file": "填写需求分析",
+    "needs.update": "修改需求分析",
+    "demand_change.create": "记录需求变化",
+    "demand_change.update": "修改需求变化",
 }
 EXTRA_FIELDS = {
     "tags": "标签",
@@ -68,6 +87,8 @@ EXTRA_FIELDS = {
     "customers": "使用客户数",
     "merged_into": "合并到",
     "contacts": "联系人",
+    "gate": "关卡",
+    "chain": "决策链",
 }
 
 
