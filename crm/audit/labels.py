@@ -62,6 +62,8 @@ ACTIONS = {
     "opportunity.update": "修改商机",
     "opportunity.move": "变更商机阶段",
     "opportunity.gate": "通过商机关卡",
+    "opportunity.objection": "记录客户异议",
+    "opportunity.objection_answer": "答复客户异议",
     "contract.create": "新增合同",
     "contract.update": "修改合同",
     "contract.expire": "合同到期",
@@ -88,6 +90,8 @@ EXTRA_FIELDS = {
     "merged_into": "合并到",
     "contacts": "联系人",
     "gate": "关卡",
+    "objection": "异议",
+    "answer": "答复",
     "chain": "决策链",
 }
 

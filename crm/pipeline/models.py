@@ -127,6 +127,7 @@ class Opportunity(ChoiceLabels, models.Model):
     )
     lost_reason = models.CharField("输单原因", max_length=200, blank=True, editable=False)
     needs_confirmed_on = models.DateField("需求确认日期", null=True, blank=True)
+    solution_submitted_on = models.DateField("方案提交日期", null=True, blank=True)
     notes = models.TextField("备注", blank=True)
     stage_changed_at = models.DateTimeField("阶段变更时间", default=timezone.now, editable=False)
     closed_on = models.DateField("成交/输单日期", null=True, blank=True, editable=False)
@@ -195,6 +196,32 @@ class OpportunityTransition(models.Model):
         return f"{self.from_stage_id} → {self.to_stage_id}"
 
 
+class Objection(models.Model):
+    """A customer's objection to a solution or a quote (异议), answered within 24 hours."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="objections"
+    )
+    content = models.CharField("异议内容", max_length=500)
+    raised_at = models.DateTimeField("提出时间")
+    answer = models.TextField("处理与答复", blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "异议"
+        verbose_name_plural = "异议"
+        ordering = ["-raised_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.content[:40]
+
+
 class CustomerBusinessQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> Any:
         from crm.accounts import policy
@@ -229,6 +256,7 @@ class Contract(ChoiceLabels, models.Model):
     status = models.CharField(
         "合同状态", max_length=10, choices=ContractStatus.choices, default="active"
     )
+    handover_on = models.DateField("内部交接日期", null=True, blank=True)
     notes = models.TextField("备注", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

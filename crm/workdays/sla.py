@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +30,7 @@ HOURS_24 = datetime.timedelta(hours=24)
 @dataclass(frozen=True)
 class Clock:
     code: str
-    label: str
+    label: Any  # a lazily translated string
     workdays: int
 
 
@@ -38,6 +39,7 @@ HANDOVER = Clock("handover", _("内部交接"), 1)
 ACCEPTANCE = Clock("acceptance", _("验收确认"), 3)
 SURVEY = Clock("survey", _("满意度调查"), 7)
 IMPROVEMENT = Clock("improvement", _("改进方案"), 15)
+OBJECTION_LABEL = _("异议响应")
 DAY_CLOCKS = {c.code: c for c in (SOLUTION, HANDOVER, ACCEPTANCE, SURVEY, IMPROVEMENT)}
 
 OPEN, MET, DUE_TODAY, BREACHED = "open", "met", "due_today", "breached"
@@ -69,3 +71,21 @@ def objection_status(
     if answered_at is not None:
         return MET if answered_at <= due else BREACHED
     return BREACHED if now > due else OPEN
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    """One running (or late-closed) clock as the customer page and the agenda show it."""
+
+    code: str
+    label: str
+    subject: str
+    customer_id: int
+    customer_name: str
+    due: datetime.date
+    status: str
+    done_on: datetime.date | None = None
+
+    @property
+    def breached(self) -> bool:
+        return self.status == BREACHED

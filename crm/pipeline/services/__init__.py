@@ -16,18 +16,21 @@ from .business import (
     update_order,
 )
 from .opportunities import (
+    answer_objection,
     create_opportunity,
     get_visible_opportunity,
     missing_gates,
     move_opportunity,
     pass_gate,
     pipeline_for_customer,
+    raise_objection,
     solution_due,
     update_opportunity,
 )
 from .pipelines import save_gate, save_pipeline, save_stage
 
 __all__ = [
+    "answer_objection",
     "clear_level_override",
     "create_contract",
     "create_opportunity",
@@ -40,6 +43,7 @@ __all__ = [
     "move_opportunity",
     "pass_gate",
     "pipeline_for_customer",
+    "raise_objection",
     "recompute_customer",
     "run_day",
     "save_gate",

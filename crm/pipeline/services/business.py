@@ -49,6 +49,7 @@ CONTRACT_FIELDS = (
     "starts_on",
     "ends_on",
     "status",
+    "handover_on",
     "opportunity",
     "notes",
 )

@@ -27,7 +27,15 @@ from crm.workdays import sla
 
 from .. import rules
 from ..choices import OpportunityStatus, StageKind
-from ..models import Gate, GatePass, Opportunity, OpportunityTransition, Pipeline, Stage
+from ..models import (
+    Gate,
+    GatePass,
+    Objection,
+    Opportunity,
+    OpportunityTransition,
+    Pipeline,
+    Stage,
+)
 from .common import (
     check_owner,
     editable_customer,
@@ -39,7 +47,15 @@ from .common import (
     save_version,
 )
 
-FIELDS = ("name", "amount", "expected_close_on", "owner", "needs_confirmed_on", "notes")
+FIELDS = (
+    "name",
+    "amount",
+    "expected_close_on",
+    "owner",
+    "needs_confirmed_on",
+    "solution_submitted_on",
+    "notes",
+)
 AUDITED = (*FIELDS, "stage", "status", "lost_reason")
 
 
@@ -196,6 +212,8 @@ def move_opportunity(
             actor=actor.user,
             reason=reason or lost_reason,
         )
+        if _past_solution(opp, target) and opp.solution_submitted_on is None:
+            opp.solution_submitted_on = timezone.localdate()  # a quote follows a solution
         opp.stage, opp.status = target, target.kind
         opp.stage_changed_at = timezone.now()
         opp.lost_reason = lost_reason if target.kind == StageKind.LOST else ""
@@ -212,6 +230,14 @@ def move_opportunity(
         if target.kind == StageKind.WON:
             _customer_cooperating(actor, opp)
     return opp
+
+
+def _past_solution(opp: Opportunity, target: Stage) -> bool:
+    """Entering a stage after 方案制定 (报价, 商务谈判 …) or winning: the solution went out."""
+    if opp.needs_confirmed_on is None or target.kind == StageKind.LOST:
+        return False
+    solution = Stage.objects.filter(pipeline_id=opp.pipeline_id, code="solution").first()
+    return solution is not None and target.position > solution.position
 
 
 def _customer_cooperating(actor: Actor, opp: Opportunity) -> None:
@@ -259,3 +285,53 @@ def solution_due(opp: Opportunity) -> datetime.date | None:
     if opp.needs_confirmed_on is None:
         return None
     return sla.due_on(sla.SOLUTION, opp.needs_confirmed_on)
+
+
+# --- objections 异议: answered within 24 hours ------------------------------------------------
+
+
+def raise_objection(
+    actor: Actor, opp: Opportunity, *, content: str, raised_at: datetime.datetime | None = None
+) -> Objection:
+    content = " ".join((content or "").split())
+    if not content:
+        raise ValidationError({"content": "请填写客户的异议内容"})
+    raised_at = raised_at or timezone.now()
+    if raised_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"raised_at": "提出时间不能晚于现在"})
+    with transaction.atomic():
+        opp = _locked(actor, opp, None)
+        objection = Objection.objects.create(
+            opportunity=opp, content=content[:500], raised_at=raised_at, created_by=actor.user
+        )
+        audit.record(
+            actor,
+            "opportunity.objection",
+            opp,
+            customer=opp.customer,
+            changes={"objection": {"before": None, "after": objection.content}},
+        )
+    return objection
+
+
+def answer_objection(actor: Actor, objection: Objection, *, answer: str) -> Objection:
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": "请填写处理与答复"})
+    with transaction.atomic():
+        opp = _locked(actor, objection.opportunity, None)
+        found = Objection.objects.select_for_update().get(pk=objection.pk, opportunity=opp)
+        if found.answered_at is not None:
+            raise ValidationError({"answer": "该异议已答复"})
+        found.answer, found.answered_at, found.answered_by = answer, timezone.now(), actor.user
+        found.save(update_fields=["answer", "answered_at", "answered_by"])
+        late = sla.objection_status(found.raised_at, found.answered_at, found.answered_at)
+        audit.record(
+            actor,
+            "opportunity.objection_answer",
+            opp,
+            customer=opp.customer,
+            changes={"answer": {"before": None, "after": answer}},
+            reason="超过 24 小时答复" if late == sla.BREACHED else "",
+        )
+    return found
