@@ -7,7 +7,9 @@ from crm.audit.api.views import AuditEventViewSet, SensitiveAccessViewSet
 from crm.contacts.api.views import ContactViewSet
 from crm.customers.api import views as customers
 from crm.discipline.api.views import AgendaView, DisciplineRulesView
+from crm.needs.api import views as needs
 from crm.notifications.api.views import NotificationViewSet
+from crm.pipeline.api import views as pipeline
 from crm.records.api.views import RecordViewSet, TaskViewSet
 from crm.transfer.api.exports import CustomerExportView
 from crm.transfer.api.imports import ImportJobViewSet
@@ -33,6 +35,14 @@ router.register("workdays", workdays.WorkdayViewSet, basename="workday")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("imports", ImportJobViewSet, basename="import")
 router.register("workday-overrides", workdays.CalendarOverrideViewSet, basename="workdayoverride")
+router.register("opportunities", pipeline.OpportunityViewSet, basename="opportunity")
+router.register("pipelines", pipeline.PipelineViewSet, basename="pipeline")
+router.register("pipeline-stages", pipeline.StageViewSet, basename="pipelinestage")
+router.register("pipeline-gates", pipeline.GateViewSet, basename="pipelinegate")
+router.register("contracts", pipeline.ContractViewSet, basename="contract")
+router.register("orders", pipeline.OrderViewSet, basename="order")
+router.register("needs-analyses", needs.AnalysisViewSet, basename="needsanalysis")
+router.register("demand-changes", needs.ChangeViewSet, basename="demandchange")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -40,6 +50,12 @@ urlpatterns = [
     path("agenda/", AgendaView.as_view(), name="api-agenda"),
     path("discipline-rules/", DisciplineRulesView.as_view(), name="api-discipline-rules"),
     path("exports/customers/", CustomerExportView.as_view(), name="api-export-customers"),
+    path(
+        "customers/<int:pk>/level-override/",
+        pipeline.LevelOverrideView.as_view(),
+        name="api-customer-level-override",
+    ),
+    path("tier-rules/", pipeline.TierRulesView.as_view(), name="api-tier-rules"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),

@@ -40,7 +40,7 @@ def fuzz_every_operation(username: str) -> int:
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
     operations = 0
     for result in schema.get_all_operations():
-        operation = result.ok()
+        operation = result.ok()  # type: ignore[union-attr]
 
         @given(case=operation.as_strategy())
         @settings(

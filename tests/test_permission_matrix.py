@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,6 +31,17 @@ from crm.customers.models import (
     Source,
 )
 from crm.discipline.models import DisciplineRules
+from crm.pipeline import services as pipeline_services
+from crm.pipeline.models import (
+    Contract,
+    Gate,
+    GatePass,
+    Opportunity,
+    Order,
+    Pipeline,
+    Stage,
+    TierRules,
+)
 from crm.records import services as record_services
 from crm.records.models import Record, Task
 from crm.workdays import services as workday_services
@@ -49,6 +61,10 @@ class World:
     contact: Contact
     record: Any = None  # alice's sales card on the customer (records_world)
     task: Any = None  # its to-do, owned by alice
+    opportunity: Any = None  # alice's opportunity, contract and order (pipeline_world)
+    contract: Any = None
+    order: Any = None
+    gate: Any = None  # a gate on 商务谈判 of the standard pipeline
 
 
 @dataclass
@@ -401,6 +417,16 @@ def state() -> dict[str, Any]:
         "tasks": list(Task.objects.order_by("pk").values("pk", "version", "status")),
         "workday_overrides": list(CalendarOverride.objects.order_by("day").values()),
         "discipline_rules": list(DisciplineRules.objects.values()),
+        "opportunities": list(
+            Opportunity.objects.order_by("pk").values("pk", "version", "stage", "amount")
+        ),
+        "gate_passes": GatePass.objects.count(),
+        "contracts": list(Contract.objects.order_by("pk").values("pk", "version", "amount")),
+        "orders": list(Order.objects.order_by("pk").values("pk", "version", "summary")),
+        "pipelines": list(Pipeline.objects.order_by("pk").values()),
+        "stages": list(Stage.objects.order_by("pk").values()),
+        "gates": list(Gate.objects.order_by("pk").values()),
+        "tier_rules": list(TierRules.objects.values()),
     }
 
 
@@ -412,6 +438,7 @@ def call(case: Case, w: World, user: User | None) -> Any:
         target = w.contact if "/contacts/" in url else w.customer
         if "/records/" in url or "/tasks/" in url:
             target = w.record if "/records/" in url else w.task
+        target = pipeline_target(w, url) or target
         target.refresh_from_db()
         headers["HTTP_IF_MATCH"] = f'"{target.pk}-{target.version}"'
     return getattr(client, case.method)(url, case.body(w), format="json", **headers)
@@ -430,6 +457,199 @@ def records_world(world: World) -> None:
         tasks=[{"description": "3个工作日内提供定制化报价单", "due": localdate()}],
     )
     world.task = world.record.tasks.get()
+
+
+# --- the pipeline: opportunities, pipelines, contracts, orders, levels, tier rules ------------
+
+
+def o_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/opportunities/{w.opportunity.pk}/{suffix}"
+
+
+def ct_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/contracts/{w.contract.pk}/{suffix}"
+
+
+def od_url(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/orders/{w.order.pk}/{suffix}"
+
+
+def standard_url(w: World) -> str:
+    return f"/api/v1/pipelines/{Pipeline.objects.get(is_default=True).pk}/"
+
+
+def move_to(code: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"stage": w.opportunity.pipeline.stages.get(code=code).pk}
+
+
+def pipeline_target(w: World, url: str) -> Any:
+    """The row an If-Match case names, for the pipeline resources (None for the others)."""
+    for part, obj in (
+        ("/opportunities/", w.opportunity),
+        ("/contracts/", w.contract),
+        ("/orders/", w.order),
+    ):
+        if part in url:
+            return obj
+    return None
+
+
+PIPELINE_CASES = [
+    Case("opportunity list", "get", static("/api/v1/opportunities/"), none, everyone(200)),
+    Case("opportunity detail", "get", o_url(), none, view(200)),
+    Case(
+        "opportunity create",
+        "post",
+        static("/api/v1/opportunities/"),
+        lambda w: {
+            "customer": w.customer.pk,
+            "name": "二期扩容",
+            "amount": "100000.00",
+            "expected_close_on": str(localdate()),
+        },
+        edit(201),
+    ),
+    Case("opportunity patch", "patch", o_url(), lambda w: {"amount": "450000.00"}, edit(200), True),
+    Case("opportunity move", "post", o_url("move/"), move_to("solution"), edit(200)),
+    Case(
+        "opportunity pass gate",
+        "post",
+        o_url("pass-gate/"),
+        lambda w: {"gate": w.gate.pk, "note": "折扣已审批"},
+        edit(200),
+    ),
+    Case("pipeline list", "get", static("/api/v1/pipelines/"), none, everyone(200)),
+    Case("pipeline detail", "get", standard_url, none, everyone(200)),
+    Case(
+        "pipeline create",
+        "post",
+        static("/api/v1/pipelines/"),
+        lambda w: {"name": "政府采购流程", "industries": ["S"]},
+        admin_only(201),
+    ),
+    Case("pipeline patch", "patch", standard_url, lambda w: {"position": 5}, admin_only(200)),
+    Case("pipeline stage list", "get", static("/api/v1/pipeline-stages/"), none, everyone(200)),
+    Case(
+        "pipeline stage create",
+        "post",
+        static("/api/v1/pipeline-stages/"),
+        lambda w: {"pipeline": w.opportunity.pipeline_id, "code": "pilot", "name": "试点验证"},
+        admin_only(201),
+    ),
+    Case(
+        "pipeline stage patch",
+        "patch",
+        lambda w: f"/api/v1/pipeline-stages/{w.gate.stage_id}/",
+        lambda w: {"probability": 75},
+        admin_only(200),
+    ),
+    Case("pipeline gate list", "get", static("/api/v1/pipeline-gates/"), none, everyone(200)),
+    Case(
+        "pipeline gate create",
+        "post",
+        static("/api/v1/pipeline-gates/"),
+        lambda w: {"stage": w.gate.stage_id, "code": "legal", "name": "法务审核"},
+        admin_only(201),
+    ),
+    Case(
+        "pipeline gate patch",
+        "patch",
+        lambda w: f"/api/v1/pipeline-gates/{w.gate.pk}/",
+        lambda w: {"name": "价格审批单"},
+        admin_only(200),
+    ),
+    Case("contract list", "get", static("/api/v1/contracts/"), none, everyone(200)),
+    Case("contract detail", "get", ct_url(), none, view(200)),
+    Case(
+        "contract create",
+        "post",
+        static("/api/v1/contracts/"),
+        lambda w: {"customer": w.customer.pk, "amount": "50000.00", "signed_on": str(localdate())},
+        edit(201),
+    ),
+    Case("contract patch", "patch", ct_url(), lambda w: {"amount": "1.00"}, edit(200), True),
+    Case("contract delete", "delete", ct_url(), none, everyone(405)),
+    Case("order list", "get", static("/api/v1/orders/"), none, everyone(200)),
+    Case("order detail", "get", od_url(), none, view(200)),
+    Case(
+        "order create",
+        "post",
+        static("/api/v1/orders/"),
+        lambda w: {
+            "customer": w.customer.pk,
+            "number": "DD-002",
+            "ordered_on": str(localdate()),
+            "amount": "5000.00",
+        },
+        edit(201),
+    ),
+    Case("order patch", "patch", od_url(), lambda w: {"summary": "年度运维"}, edit(200), True),
+    Case("order delete", "delete", od_url(), lambda w: {"reason": "重复录入"}, edit(204)),
+    Case(
+        "customer level override",
+        "post",
+        c_url("level-override/"),
+        lambda w: {"level": "B", "reason": "年度评审"},
+        edit(200),
+    ),
+    Case(
+        "customer level override clear",
+        "delete",
+        c_url("level-override/"),
+        lambda w: {"reason": "恢复自动分级"},
+        edit(200),
+    ),
+    Case("tier rules", "get", static("/api/v1/tier-rules/"), none, everyone(200)),
+    Case(
+        "tier rules change",
+        "patch",
+        static("/api/v1/tier-rules/"),
+        lambda w: {"expiry_warning_days": 45},
+        admin_only(200),
+    ),
+    Case(
+        "tier rules put",
+        "put",
+        static("/api/v1/tier-rules/"),
+        lambda w: {
+            "strategic_threshold": "900000.00",
+            "key_threshold": "400000.00",
+            "expiry_warning_days": 30,
+        },
+        admin_only(200),
+    ),
+]
+CASES += PIPELINE_CASES
+
+
+@pytest.fixture(autouse=True)
+def pipeline_world(world: World, records_world: None) -> None:
+    """alice's opportunity, contract (with an order) on the customer, whose level she holds
+    by hand; a gate on 商务谈判 of the standard pipeline to pass."""
+    alice = Actor(world.p.alice)
+    negotiation = Stage.objects.get(pipeline__is_default=True, code="negotiation")
+    world.gate = pipeline_services.save_gate(
+        Actor(world.p.admin), stage=negotiation, code="pricing", name="价格审批"
+    )
+    world.opportunity = pipeline_services.create_opportunity(
+        alice,
+        customer=world.customer,
+        name="运维托管项目",
+        amount=Decimal("400000.00"),
+        expected_close_on=localdate(),
+    )
+    world.contract = pipeline_services.create_contract(
+        alice, customer=world.customer, amount=Decimal("600000.00"), signed_on=localdate()
+    )
+    world.order = pipeline_services.create_order(
+        alice,
+        customer=world.customer,
+        number="DD-001",
+        ordered_on=localdate(),
+        amount=Decimal("12000.00"),
+        contract=world.contract,
+    )
+    pipeline_services.set_level_override(alice, world.customer, level="A", reason="集团框架协议")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -127,3 +127,82 @@ def test_record_and_task_lists_query_count_does_not_grow(
     file_cards(personas, customer_of, 9)
     large = count_queries(url, user)
     assert (small, large) == (expected, expected)
+
+
+def fill_business(personas: Personas, customer_of: Any, count: int, tag: str) -> None:
+    """`count` customers of alice, every other one medical (gated pipeline, one gate passed),
+    each with an opportunity, a contract and an order under it; and one more pipeline."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from crm.customers.models import Industry
+    from crm.pipeline import services as pipeline
+
+    today, alice = timezone.localdate(), actor(personas.alice)
+    for i in range(count):
+        industry = Industry.objects.get(pk="84") if i % 2 else None
+        customer = customer_of(
+            personas.alice, name=f"{tag}{i}号医疗科技有限公司", industry=industry
+        )
+        opp = pipeline.create_opportunity(
+            alice,
+            customer=customer,
+            name=f"项目{i}",
+            amount=Decimal(1000 + i),
+            expected_close_on=today,
+            needs_confirmed_on=today,
+        )
+        for gate in opp.pipeline.stages.get(code="won").gates.all()[:1]:
+            pipeline.pass_gate(alice, opp, gate=gate, note="资质齐全")
+        contract = pipeline.create_contract(
+            alice,
+            customer=customer,
+            amount=Decimal(5000),
+            signed_on=today,
+            ends_on=today + datetime.timedelta(days=10),
+        )
+        pipeline.create_order(
+            alice,
+            customer=customer,
+            number=f"DD-{tag}-{i}",
+            ordered_on=today,
+            amount=Decimal(100),
+            contract=contract,
+        )
+    admin = actor(personas.admin)
+    extra = pipeline.save_pipeline(admin, name=f"{tag}行业流程", industries=["J"])
+    stage = pipeline.save_stage(admin, pipeline=extra, code="audit", name="资质审核")
+    pipeline.save_gate(admin, stage=stage, code="license", name="许可证")
+
+
+# (url, persona, expected queries) for the pipeline lists, at 3 and at 12 customers' business.
+PIPELINE_LISTS = [
+    ("/api/v1/opportunities/", "alice", 4),  # rows + active stages + their gates + passes
+    ("/api/v1/opportunities/?status=open&ordering=amount", "carol", 5),  # + managed teams
+    ("/api/v1/opportunities/", "erin", 4),
+    ("/api/v1/contracts/", "alice", 2),  # rows + tier rules (the expiring flag)
+    ("/api/v1/contracts/?expiring=true", "carol", 4),  # + managed teams + tier rules (filter)
+    ("/api/v1/orders/", "alice", 1),
+    ("/api/v1/orders/?ordered_after=2026-01-01", "admin", 1),
+    ("/api/v1/pipelines/", "alice", 3),  # pipelines + active stages + gates
+    ("/api/v1/pipeline-stages/?is_active=true", "alice", 1),
+    ("/api/v1/pipeline-gates/", "alice", 1),
+]
+
+
+@pytest.mark.parametrize(("url", "persona", "expected"), PIPELINE_LISTS)
+def test_pipeline_lists_query_count_does_not_grow(personas, customer_of, url, persona, expected):
+    from django.utils import timezone
+
+    from crm.workdays import calendar
+
+    user = getattr(personas, persona)
+    fill_business(personas, customer_of, 3, "温州")
+    calendar.is_workday(timezone.localdate())  # the override table, read once per process
+    small = count_queries(url, user)
+    fill_business(personas, customer_of, 9, "台州")
+    calendar.is_workday(timezone.localdate())
+    large = count_queries(url, user)
+    assert (small, large) == (expected, expected)

@@ -93,7 +93,7 @@ def test_web_page_answers_each_persona_as_the_policy_says(
 
     response = client.get(url.format(pk=customer.pk, contact=contact.pk))
 
-    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    raw = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
     body = raw.decode(errors="replace")  # downloads (PDF, xlsx) are bytes
     assert response.status_code == expected[persona]
     if response.status_code in (403, 404) or SEE[persona] == 404:
@@ -108,6 +108,190 @@ def test_signed_out_visitor_is_sent_to_sign_in(
     _personas, customer, contact = world
 
     response = Client().get(url.format(pk=customer.pk, contact=contact.pk))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+# --- opportunities 商机: the board and the opportunity dialogs (crm/pipeline/views.py) -------
+
+OPPORTUNITY_NAME = "腾飞运维托管项目"
+OPPORTUNITY_PAGES: list[tuple[str, dict[str, int]]] = [
+    ("/pipeline/", EVERYONE),
+    ("/pipeline/?scope=all", EVERYONE),  # each persona's visible ones (none for bob, dave)
+    ("/customers/{pk}/opportunities/", SEE),
+    ("/customers/{pk}/opportunities/new/", EDIT),
+    ("/pipeline/opportunities/{opp}/edit/", EDIT),
+    ("/pipeline/opportunities/{opp}/move/", EDIT),
+    ("/pipeline/opportunities/{opp}/gates/", EDIT),
+]
+
+
+@pytest.fixture
+def opportunity_world(
+    world: tuple[testing.Personas, Customer, Contact],
+) -> tuple[testing.Personas, Customer, Any]:
+    import datetime
+    from decimal import Decimal
+
+    from crm.pipeline import services as pipeline
+
+    personas, customer, _contact = world
+    opp = pipeline.create_opportunity(
+        testing.actor(personas.alice),
+        customer=customer,
+        name=OPPORTUNITY_NAME,
+        amount=Decimal("400000.00"),
+        expected_close_on=datetime.date(2030, 4, 30),
+    )
+    return personas, customer, opp
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("url", "expected"), OPPORTUNITY_PAGES, ids=[u for u, _e in OPPORTUNITY_PAGES]
+)
+def test_opportunity_page_answers_each_persona_as_the_policy_says(
+    opportunity_world: tuple[testing.Personas, Customer, Any],
+    persona: str,
+    url: str,
+    expected: dict[str, int],
+) -> None:
+    personas, customer, opp = opportunity_world
+    client = Client()
+    client.force_login(getattr(personas, persona))
+
+    response = client.get(url.format(pk=customer.pk, opp=opp.pk), HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert response.status_code == expected[persona]
+    if response.status_code in (403, 404) or SEE[persona] == 404:
+        assert SECRET_NAME not in body
+        assert OPPORTUNITY_NAME not in body
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_card_drop_answers_each_persona_as_the_policy_says_and_only_editors_move_it(
+    opportunity_world: tuple[testing.Personas, Customer, Any], persona: str
+) -> None:
+    from crm.pipeline.models import Opportunity, Stage
+
+    personas, _customer, opp = opportunity_world
+    solution = Stage.objects.get(pipeline=opp.pipeline, code="solution")
+    client = Client()
+    client.force_login(getattr(personas, persona))
+
+    response = client.post(
+        f"/pipeline/opportunities/{opp.pk}/move/?origin=board",
+        {"stage": solution.pk, "version": opp.version},
+        HTTP_HX_REQUEST="true",
+    )
+
+    moved = Opportunity.objects.get(pk=opp.pk)
+    assert response.status_code == EDIT[persona]
+    assert moved.stage_id == (solution.pk if EDIT[persona] == 200 else opp.stage_id)
+    if response.status_code != 200:
+        assert OPPORTUNITY_NAME not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "_expected"), OPPORTUNITY_PAGES, ids=[u for u, _e in OPPORTUNITY_PAGES]
+)
+def test_signed_out_visitor_is_sent_to_sign_in_from_opportunity_pages(
+    opportunity_world: tuple[testing.Personas, Customer, Any], url: str, _expected: Any
+) -> None:
+    _personas, customer, opp = opportunity_world
+
+    response = Client().get(url.format(pk=customer.pk, opp=opp.pk))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+# --- 合同与订单 on the customer page and the sales settings (crm/pipeline/business_views.py,
+# crm/configuration/pipeline_views.py) ---------------------------------------------------------
+
+CONTRACT_NUMBER = "HT-TF-2025-001"
+BUSINESS_PAGES: list[tuple[str, dict[str, int]]] = [
+    ("/customers/{pk}/business/", SEE),
+    ("/customers/{pk}/contracts/new/", EDIT),
+    ("/contracts/{contract}/edit/", EDIT),
+    ("/customers/{pk}/orders/new/", EDIT),
+    ("/orders/{order}/edit/", EDIT),
+    ("/orders/{order}/delete/", EDIT),
+    ("/customers/{pk}/level/", EDIT),
+    ("/customers/{pk}/level/auto/", EDIT),
+    ("/settings/pipelines/", ADMIN_ONLY),
+    ("/settings/pipelines/new/", ADMIN_ONLY),
+    ("/settings/pipelines/{pipeline}/", ADMIN_ONLY),
+    ("/settings/pipelines/{pipeline}/stages/new/", ADMIN_ONLY),
+    ("/settings/pipelines/stages/{stage}/", ADMIN_ONLY),
+    ("/settings/pipelines/stages/{stage}/gates/new/", ADMIN_ONLY),
+    ("/settings/pipelines/gates/{gate}/", ADMIN_ONLY),
+    ("/settings/tier-rules/", ADMIN_ONLY),
+]
+
+
+@pytest.fixture
+def business_world(
+    world: tuple[testing.Personas, Customer, Contact],
+) -> tuple[testing.Personas, Customer, dict[str, int]]:
+    import datetime
+    from decimal import Decimal
+
+    from crm.pipeline import services as pipeline
+    from crm.pipeline.models import Gate
+
+    personas, customer, _contact = world
+    alice = testing.actor(personas.alice)
+    contract = pipeline.create_contract(
+        alice,
+        customer=customer,
+        number=CONTRACT_NUMBER,
+        amount=Decimal("600000.00"),
+        signed_on=datetime.date(2025, 6, 1),
+    )
+    order = pipeline.create_order(
+        alice,
+        customer=customer,
+        number="DD-TF-001",
+        ordered_on=datetime.date(2025, 7, 1),
+        amount=Decimal("5000.00"),
+    )
+    gate = Gate.objects.select_related("stage").order_by("pk").first()
+    assert gate is not None
+    ids = {"pk": customer.pk, "contract": contract.pk, "order": order.pk, "gate": gate.pk}
+    return personas, customer, {**ids, "stage": gate.stage_id, "pipeline": gate.stage.pipeline_id}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("url", "expected"), BUSINESS_PAGES, ids=[u for u, _e in BUSINESS_PAGES])
+def test_business_page_answers_each_persona_as_the_policy_says(
+    business_world: tuple[testing.Personas, Customer, dict[str, int]],
+    persona: str,
+    url: str,
+    expected: dict[str, int],
+) -> None:
+    personas, _customer, ids = business_world
+    client = Client()
+    client.force_login(getattr(personas, persona))
+
+    response = client.get(url.format(**ids), HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert response.status_code == expected[persona]
+    if response.status_code in (403, 404) or SEE[persona] == 404:
+        assert SECRET_NAME not in body
+        assert CONTRACT_NUMBER not in body
+
+
+@pytest.mark.parametrize(("url", "_expected"), BUSINESS_PAGES, ids=[u for u, _e in BUSINESS_PAGES])
+def test_signed_out_visitor_is_sent_to_sign_in_from_business_pages(
+    business_world: tuple[testing.Personas, Customer, dict[str, int]], url: str, _expected: Any
+) -> None:
+    _personas, _customer, ids = business_world
+
+    response = Client().get(url.format(**ids))
 
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")

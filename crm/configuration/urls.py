@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import discipline_views, views, workday_views
+from . import discipline_views, pipeline_views, views, workday_views
 
 app_name = "configuration"
 
@@ -31,4 +31,12 @@ urlpatterns = [
     path("workdays/", workday_views.workdays, name="workdays"),
     path("workdays/remove/", workday_views.workday_remove, name="workday_remove"),
     path("discipline/", discipline_views.discipline_rules, name="discipline"),
+    path("pipelines/", pipeline_views.pipeline_list, name="pipelines"),
+    path("pipelines/new/", pipeline_views.pipeline_edit, name="pipeline_create"),
+    path("pipelines/<int:pk>/", pipeline_views.pipeline_edit, name="pipeline_edit"),
+    path("pipelines/<int:pk>/stages/new/", pipeline_views.stage_create, name="stage_create"),
+    path("pipelines/stages/<int:pk>/", pipeline_views.stage_edit, name="stage_edit"),
+    path("pipelines/stages/<int:pk>/gates/new/", pipeline_views.gate_create, name="gate_create"),
+    path("pipelines/gates/<int:pk>/", pipeline_views.gate_edit, name="gate_edit"),
+    path("tier-rules/", pipeline_views.tier_rules, name="tier_rules"),
 ]

@@ -55,6 +55,8 @@ ARCHIVE_FIELDS = (
     "notes",
 )
 DATE_FIELDS = ("founded_on", "first_cooperation_on", "last_cooperation_on")
+# Derived from contracts and orders (crm.pipeline) once a customer has any: not typed then.
+DERIVED_FIELDS = ("first_cooperation_on", "last_cooperation_on")
 CUSTOM_PREFIX = "cf_"
 AUTO_LEVEL = "按年度合同金额评定(默认 C类)"
 BOOLEAN_CHOICES = [("", "未填写"), ("true", "是"), ("false", "否")]
@@ -224,7 +226,7 @@ class CustomerForm(forms.Form):
     def service_fields(self) -> dict[str, Any]:
         """The archive fields as update_customer / create_customer take them."""
         data = self.cleaned_data
-        fields = {name: data.get(name) for name in ARCHIVE_FIELDS}
+        fields = {name: data.get(name) for name in ARCHIVE_FIELDS if name in self.fields}
         fields["industry"] = data.get("industry")
         fields["region"] = data.get("region")
         # every active key, None included: a value the user cleared is removed by the service
@@ -302,6 +304,15 @@ class CustomerEditForm(CustomerForm):
     seen = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     # the values the page started from (signed), the base of the merge after a lost race
     original = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, derived_cooperation: bool = False, **kwargs: Any) -> None:
+        """`derived_cooperation`: the customer has contracts or orders, which set its first and
+        last cooperation dates; they are shown, not offered as inputs."""
+        super().__init__(*args, **kwargs)
+        self.derived_cooperation = derived_cooperation
+        if derived_cooperation:
+            for name in DERIVED_FIELDS:
+                del self.fields[name]
 
     def service_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for services.update_customer (after the customer)."""

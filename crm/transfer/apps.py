@@ -14,7 +14,7 @@ class TransferConfig(AppConfig):
         register(
             NavItem(
                 "imports",
-                gettext_lazy("导入客户"),
+                gettext_lazy("导入"),
                 "transfer:imports",
                 capability="customer.create",
                 order=25,

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy
 class ImportKind(models.TextChoices):
     CUSTOMERS = "customers", gettext_lazy("客户")
     RECORDS = "records", gettext_lazy("维护记录")
+    CONTRACTS = "contracts", gettext_lazy("合同")
+    ORDERS = "orders", gettext_lazy("订单")
 
 
 class JobStatus(models.TextChoices):

@@ -133,9 +133,67 @@ RECORD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "task_result": ("跟进记录", "处理结果", "完成情况", "处理情况"),
 }  # fmt: skip
 
+_DEAL_CUSTOMER_NUMBER = ("客户编号", "客户编码", "客户代码", "客户号", "客户ID")
+_DEAL_CUSTOMER_NAME = (
+    "客户名称", "客户名称(全称)", "客户", "客户全称", "公司名称", "单位名称", "企业名称",
+    "客户单位",
+)  # fmt: skip
+
+CONTRACT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_number": _DEAL_CUSTOMER_NUMBER,
+    "customer_name": (
+        *_DEAL_CUSTOMER_NAME, "签约客户", "签约单位", "签约方", "甲方", "甲方名称", "甲方单位",
+        "合同甲方",
+    ),
+    "number": ("合同编号", "合同号", "合同编码", "合同代码", "合同ID"),
+    "title": ("合同名称", "合同标题", "合同内容", "合同项目", "项目名称"),
+    "amount": (
+        "合同金额(元)", "合同金额", "合同额", "合同总额", "合同总金额", "合同总价", "签约金额",
+        "金额",
+    ),
+    "signed_on": (
+        "签订日期", "签约日期", "签订时间", "签约时间", "签署日期", "签署时间", "合同签订日期",
+        "合同签订时间", "合同日期",
+    ),
+    "starts_on": (
+        "开始日期", "合同开始日期", "开始时间", "起始日期", "起始时间", "生效日期", "合同生效日期",
+        "生效时间",
+    ),
+    "ends_on": (
+        "到期日期", "合同到期日期", "到期日", "合同到期日", "到期时间", "结束日期", "结束时间",
+        "终止日期", "截止日期", "合同截止日期",
+    ),
+    "term": (
+        "合同期限", "合同期", "合同有效期", "有效期", "服务期限", "合同周期", "期限", "起止日期",
+        "起止时间", "合同起止日期",
+    ),
+    "contract_status": ("合同状态", "状态", "履行状态", "执行状态"),
+    "notes": ("备注", "说明", "备注信息"),
+}  # fmt: skip
+
+ORDER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "customer_number": _DEAL_CUSTOMER_NUMBER,
+    "customer_name": (*_DEAL_CUSTOMER_NAME, "下单客户", "购买方", "采购方"),
+    "number": ("订单编号", "订单号", "订单编码", "订单ID", "单号", "销售单号"),
+    "ordered_on": (
+        "订单日期", "下单日期", "下单时间", "订单时间", "订购日期", "成交日期", "销售日期", "日期",
+    ),
+    "amount": (
+        "订单金额(元)", "订单金额", "订单总额", "订单总金额", "成交金额", "销售金额", "总金额",
+        "金额",
+    ),
+    "summary": (
+        "订单摘要", "订单内容", "订单说明", "订单记录摘要", "摘要", "内容", "产品", "产品名称",
+        "产品/服务", "商品", "商品名称", "订购产品", "购买产品",
+    ),
+    "contract_number": ("合同编号", "合同号", "合同编码", "所属合同", "关联合同"),
+}  # fmt: skip
+
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "customers": CUSTOMER_SYNONYMS,
     "records": RECORD_SYNONYMS,
+    "contracts": CONTRACT_SYNONYMS,
+    "orders": ORDER_SYNONYMS,
 }
 
 _CHANNEL_SYNONYMS = {
@@ -190,6 +248,18 @@ CHOICE_SYNONYMS: dict[str, dict[str, str]] = {
         "需求沟通": "needs_discovery", "需求调研": "needs_discovery",
         "节日关怀": "holiday_greeting", "节日祝福": "holiday_greeting", "投诉": "complaint",
         "其它": "other",
+    },
+    "contract_status": {
+        "执行中": "active", "履约中": "active", "履行": "active", "生效": "active",
+        "生效中": "active", "已生效": "active", "有效": "active", "进行中": "active",
+        "已签订": "active", "已签约": "active", "正常": "active",
+        "到期": "expired", "过期": "expired", "已过期": "expired", "期满": "expired",
+        "已期满": "expired", "已完成": "expired", "履行完毕": "expired", "已履行完毕": "expired",
+        "已结束": "expired",
+        "终止": "terminated", "解除": "terminated", "已解除": "terminated", "作废": "terminated",
+        "已作废": "terminated", "取消": "terminated", "已取消": "terminated",
+        "未签订": "draft", "未签": "draft", "待签": "draft", "待签订": "draft", "待签约": "draft",
+        "拟签": "draft", "草拟": "draft", "起草中": "draft", "审批中": "draft",
     },
     "sentiment": {
         "非常满意": "satisfied", "担心": "worried", "期望": "expectant", "中立": "neutral",

@@ -37,7 +37,13 @@ log = logging.getLogger(__name__)
 
 INLINE_ROWS = 2000  # a file this small is previewed and imported within the request
 SAMPLE_ROWS = 3  # values shown under each column on the mapping page
-CAPABILITY = {ImportKind.CUSTOMERS: "customer.create", ImportKind.RECORDS: "customer.create"}
+CAPABILITY = {
+    ImportKind.CUSTOMERS: "customer.create",
+    ImportKind.RECORDS: "customer.create",
+    ImportKind.CONTRACTS: "customer.create",  # and, row by row, the customer's edit right
+    ImportKind.ORDERS: "customer.create",
+}
+BUSINESS_KINDS = (ImportKind.CONTRACTS, ImportKind.ORDERS)
 
 
 def import_dir() -> Path:
@@ -209,6 +215,11 @@ def set_mapping(
         ):
             if key not in chosen.values():
                 errors.append(f"请指定“{label}”所在的列")
+    if job.kind in BUSINESS_KINDS:
+        from .business_import import missing_columns
+
+        missing = missing_columns(job.kind, set(chosen.values()))
+        errors += [f"请指定“{label}”所在的列" for label in missing]
     if default_resolution is not None and default_resolution not in Resolution.values:
         errors.append("重复时的处理方式应为 跳过、更新 或 作为新客户")
     bad = [v for v in (resolutions or {}).values() if v not in Resolution.values]
@@ -250,8 +261,11 @@ def _editable(job: ImportJob) -> None:
 
 
 def _runner(job: ImportJob) -> type[CustomerImport]:
+    from .business_import import BusinessImport
     from .records_import import RecordImport
 
+    if job.kind in BUSINESS_KINDS:
+        return BusinessImport
     return RecordImport if job.kind == ImportKind.RECORDS else CustomerImport
 
 
@@ -360,6 +374,12 @@ def run(job: ImportJob, *, on_progress: Callable[[Progress], None] | None = None
         engine.evaluate(
             Customer.objects.filter(pk__in=created.values("object_id")), timezone.localdate()
         )
+    elif job.kind in BUSINESS_KINDS:
+        from .business_import import customer_ids
+
+        # the new cooperation dates move 长期无合作 and the follow-up due dates, as the daily
+        # run would (the pipeline's services recompute the amount and level themselves)
+        engine.evaluate(Customer.objects.filter(pk__in=customer_ids(job)), timezone.localdate())
     job.refresh_from_db()
     job.status = JobStatus.DONE
     job.finished_at = timezone.now()

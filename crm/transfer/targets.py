@@ -21,7 +21,7 @@ class Target:
     label: str  # canonical header (zh)
     type: ValueType = "text"
     required: bool = False
-    group: str = "customer"  # customer / contact / address / record / task
+    group: str = "customer"  # customer / contact / address / record / task / contract / order
 
 
 CUSTOMER_TARGETS: tuple[Target, ...] = (
@@ -97,9 +97,37 @@ RECORD_TARGETS: tuple[Target, ...] = (
     Target("task_result", "跟进记录", "longtext", group="task"),
 )
 
+# Contracts and orders name their customer by 客户编号 or 客户名称 and are known by their own
+# number: a file imported twice changes nothing (crm/transfer/business_import.py).
+CONTRACT_TARGETS: tuple[Target, ...] = (
+    Target("customer_number", "客户编号", group="contract"),
+    Target("customer_name", "客户名称", group="contract"),
+    Target("number", "合同编号", required=True, group="contract"),
+    Target("title", "合同名称", group="contract"),
+    Target("amount", "合同金额(元)", "amount", required=True, group="contract"),
+    Target("signed_on", "签订日期", "date", group="contract"),
+    Target("starts_on", "开始日期", "date", group="contract"),
+    Target("ends_on", "到期日期", "date", group="contract"),
+    Target("term", "合同期限", group="contract"),  # 2024-01-01至2024-12-31: start and end
+    Target("contract_status", "合同状态", "choice", group="contract"),
+    Target("notes", "备注", "longtext", group="contract"),
+)
+
+ORDER_TARGETS: tuple[Target, ...] = (
+    Target("customer_number", "客户编号", group="order"),
+    Target("customer_name", "客户名称", group="order"),
+    Target("number", "订单编号", required=True, group="order"),
+    Target("ordered_on", "订单日期", "date", required=True, group="order"),
+    Target("amount", "订单金额(元)", "amount", required=True, group="order"),
+    Target("summary", "订单摘要", group="order"),
+    Target("contract_number", "合同编号", group="order"),  # a contract of the same customer
+)
+
 TARGETS: dict[str, tuple[Target, ...]] = {
     "customers": CUSTOMER_TARGETS,
     "records": RECORD_TARGETS,
+    "contracts": CONTRACT_TARGETS,
+    "orders": ORDER_TARGETS,
 }
 CUSTOM_PREFIX = "custom:"  # custom:<definition key>, labelled with the definition's label
 

@@ -180,6 +180,30 @@ def _from_serial(serial: float, shown: str) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(seconds=seconds)
 
 
+_RANGE_DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*[日号]?|\d{8}"
+_DATE_RANGE = re.compile(
+    rf"(?:自|从)?\s*(?P<start>{_RANGE_DATE})\s*(?:起?至|到|~|-|—+|–|一)\s*"
+    rf"(?P<end>{_RANGE_DATE})\s*止?"
+)
+
+
+def parse_date_range(value: Any) -> tuple[datetime.date, datetime.date] | None:
+    """A term in one cell: "2024-01-01至2024-12-31", "2024.1.1-2024.12.31",
+    "2024/01/01 ~ 2024/12/31", "自2024年1月1日起至2024年12月31日止", "20240101-20241231".
+
+    The start and the end as dates (each checked as `parse_date` checks it)."""
+    shown = clean_line(value)
+    if not shown:
+        return None
+    text = _plain(shown).replace("－", "-")
+    match = _DATE_RANGE.fullmatch(text)
+    if match is None:
+        raise ValueError(f"无法识别的起止日期: {shown}(请写成 2024-01-01至2024-12-31)")
+    start, end = parse_date(match["start"]), parse_date(match["end"])
+    assert start is not None and end is not None
+    return start, end
+
+
 # -- numbers --------------------------------------------------------------------------------
 
 _AMOUNT = re.compile(

@@ -39,20 +39,33 @@ def _messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+def _select() -> forms.Select:
+    return forms.Select(attrs={"class": "form-select"})
+
+
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("导入对象"),
         choices=ImportKind.choices,
         initial=ImportKind.CUSTOMERS,
         required=False,
+        widget=_select(),
     )
-    file = forms.FileField(label=gettext_lazy("文件"))
+    file = forms.FileField(
+        label=gettext_lazy("文件"), widget=forms.ClearableFileInput(attrs={"class": "form-control"})
+    )
     on_duplicate = forms.ChoiceField(
-        label=gettext_lazy("与已有客户重复时"),
+        label=gettext_lazy("与已有数据重复时"),
         choices=Resolution.choices,
         initial=Resolution.SKIP,
+        widget=_select(),
+        help_text=gettext_lazy(
+            "客户: 同一信用代码或企业名称;合同、订单: 同一编号而内容不同(“更新”即按表格更新)。"
+        ),
     )
-    mapping_name = forms.ChoiceField(label=gettext_lazy("列映射模板"), required=False)
+    mapping_name = forms.ChoiceField(
+        label=gettext_lazy("列映射模板"), required=False, widget=_select()
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,7 +168,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for index, header in enumerate(job.headers)
         ]
         context["targets"] = _target_choices(job)
-        context["resolutions"] = Resolution.choices
+        context["resolutions"] = _resolutions(job)
     if job.status == JobStatus.PREVIEW:
         context["preview_rows"] = [
             {
@@ -181,6 +194,14 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == JobStatus.DONE and job.refused_count:
         context["refused"] = list(jobs.refused_rows(job)[:20])
     return TemplateResponse(request, "transfer/import.html", context)
+
+
+def _resolutions(job: ImportJob) -> list[tuple[str, str]]:
+    """How a row matching the archive goes: for contracts and orders (known by their
+    number) skip or update; a number is never imported a second time."""
+    if job.kind in jobs.BUSINESS_KINDS:
+        return [(Resolution.SKIP, gettext("跳过")), (Resolution.UPDATE, gettext("按表格更新"))]
+    return [(code, str(label)) for code, label in Resolution.choices]
 
 
 def _counts(counts: dict[str, int]) -> list[dict[str, Any]]:

@@ -42,7 +42,11 @@ def test_import_a_spreadsheet_from_upload_to_result(
     alice = testing.make_personas().alice
     login_as(page, live_server, alice)
     goto(page, live_server, "/imports/")
-    expect(page.locator("h1")).to_have_text("导入客户")
+    expect(page.locator("h1")).to_have_text("导入")
+    kind = page.locator("#id_kind")  # what the file holds, chosen at upload
+    expect(kind).to_have_value("customers")
+    expect(kind.locator("option")).to_have_text(["客户", "维护记录", "合同", "订单"])
+    shot(page, "upload")
 
     page.locator("#id_file").set_input_files(
         {"name": "客户档案.xlsx", "mimeType": "application/octet-stream", "buffer": _workbook()}

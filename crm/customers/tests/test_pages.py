@@ -445,8 +445,10 @@ def make_customers(personas: Any, customer_of: Any, count: int) -> list[Customer
 LIST_QUERIES = 11
 # Detail: the same first three, then the customer (scope and edit right in one query), tags,
 # collaborators, addresses, contacts, the timeline events and the custom fields' labels; then
-# the open to-dos and the record cards (crm.records' cards; their contacts are prefetched).
-DETAIL_QUERIES = 14
+# the open to-dos and the record cards (crm.records' cards; their contacts are prefetched);
+# the opportunities card, the contracts-and-orders card and the needs card (analysis, demand
+# changes) of crm.pipeline and crm.needs.
+DETAIL_QUERIES = 18
 
 
 @pytest.mark.parametrize("count", [5, 25])

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -28,6 +28,7 @@ from crm.core.actor import Actor
 from crm.core.errors import Duplicate, PreconditionFailed
 from crm.core.forms import apply_errors
 from crm.core.validators import validate_cn_mobile, validate_email_address, validate_uscc
+from crm.pipeline.models import Contract, Order
 
 from .. import services
 from ..choices import Kind
@@ -227,11 +228,32 @@ def _edit_form(request: HttpRequest, customer: Customer, **kwargs: Any) -> Custo
     return CustomerEditForm(initial={**initial, "seen": _newest_event_id(customer)}, **kwargs)
 
 
+def _with_business(customer: Customer) -> Customer:
+    """The customer again with its region (the form's province and city) and whether it has
+    contracts or orders, which then derive its cooperation dates (one query)."""
+    rows = Customer.objects.select_related("region").annotate(
+        has_contracts=Exists(Contract.objects.filter(customer=OuterRef("pk"))),
+        has_orders=Exists(Order.objects.filter(customer=OuterRef("pk"))),
+    )
+    return rows.get(pk=customer.pk)
+
+
+def _derived(customer: Customer) -> bool:
+    return bool(getattr(customer, "has_contracts", False) or getattr(customer, "has_orders", False))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = services.get_editable(_actor(request), pk)
-    form = _edit_form(request, customer, definitions=_definitions(), source_id=customer.source_id)
+    customer = _with_business(services.get_editable(_actor(request), pk))
+    derived = _derived(customer)
+    form = _edit_form(
+        request,
+        customer,
+        definitions=_definitions(),
+        source_id=customer.source_id,
+        derived_cooperation=derived,
+    )
     conflict = None
     original = _value(form, "original")
     if _saving(request) and form.is_valid():
@@ -244,7 +266,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         fresh = Customer.objects.select_related("region").get(pk=customer.pk)
         current = as_posted(initial_for(fresh, [t.name for t in fresh.tags.all()]))
         data, conflict["taken"], conflict["kept"] = _merge(form, request.POST, original, current)
-        form = CustomerEditForm(data, definitions=_definitions(), source_id=fresh.source_id)
+        form = CustomerEditForm(
+            data,
+            definitions=_definitions(),
+            source_id=fresh.source_id,
+            derived_cooperation=derived,
+        )
         form.is_valid()  # bound again, so the page shows the merged values
         lock = {
             "version": str(conflict["version"]),

@@ -6,39 +6,70 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pipeline', '0002_default_pipelines'),
+        ("pipeline", "0002_default_pipelines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contract',
-            name='handover_on',
-            field=models.DateField(blank=True, null=True, verbose_name='内部交接日期'),
+            model_name="contract",
+            name="handover_on",
+            field=models.DateField(blank=True, null=True, verbose_name="内部交接日期"),
         ),
         migrations.AddField(
-            model_name='opportunity',
-            name='solution_submitted_on',
-            field=models.DateField(blank=True, null=True, verbose_name='方案提交日期'),
+            model_name="opportunity",
+            name="solution_submitted_on",
+            field=models.DateField(blank=True, null=True, verbose_name="方案提交日期"),
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content', models.CharField(max_length=500, verbose_name='异议内容')),
-                ('raised_at', models.DateTimeField(verbose_name='提出时间')),
-                ('answer', models.TextField(blank=True, verbose_name='处理与答复')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='答复时间')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('opportunity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objections', to='pipeline.opportunity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("content", models.CharField(max_length=500, verbose_name="异议内容")),
+                ("raised_at", models.DateTimeField(verbose_name="提出时间")),
+                ("answer", models.TextField(blank=True, verbose_name="处理与答复")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="答复时间"),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objections",
+                        to="pipeline.opportunity",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '异议',
-                'verbose_name_plural': '异议',
-                'ordering': ['-raised_at', '-pk'],
+                "verbose_name": "异议",
+                "verbose_name_plural": "异议",
+                "ordering": ["-raised_at", "-pk"],
             },
         ),
     ]

@@ -197,7 +197,7 @@ def test_the_level_moves_at_the_strategic_threshold_and_is_on_the_timeline(perso
         ("C", "B"),
         ("B", "A"),
     ]
-    assert moves.last().reason == "按近12个月已签合同金额 ¥1,000,000.00 自动分级"
+    assert list(moves)[-1].reason == "按近12个月已签合同金额 ¥1,000,000.00 自动分级"
 
 
 def test_a_contract_older_than_a_year_no_longer_counts(personas, customer):

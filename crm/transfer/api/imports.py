@@ -1,6 +1,7 @@
 """Imports API.
 
-POST /api/v1/imports/ (multipart: file, kind=customers, on_duplicate, mapping, dry_run, start)
+POST /api/v1/imports/ (multipart: file, kind=customers|records|contracts|orders, on_duplicate,
+mapping, dry_run, start)
 reads the file and answers the job: its columns and the suggested mapping, and, unless
 `start=false`, the preview (dry_run=true, the default) or the run started. Small files are
 done within the request; larger ones run in the background worker: poll GET

@@ -7,6 +7,7 @@ from django.db.models import TextChoices
 
 from crm.contacts.choices import DecisionRole
 from crm.customers.choices import Channel, Headcount, Intent, Kind, Level, Stage, Status
+from crm.pipeline.choices import ContractStatus
 from crm.records.choices import Purpose, Sentiment
 from crm.transfer.headers import (
     CHOICE_SYNONYMS,
@@ -31,6 +32,7 @@ CHOICE_CLASSES: dict[str, type[TextChoices]] = {
     "contact_decision_role": DecisionRole,
     "purpose": Purpose,
     "sentiment": Sentiment,
+    "contract_status": ContractStatus,
 }
 
 # --- normalising ---
@@ -126,6 +128,11 @@ def test_choice_synonyms_stay_distinct_once_normalised(target: str) -> None:
         ("上门拜访", "channel", "visit"),
         ("视频会议", "preferred_channel", "video"),
         ("20-99人", "headcount", "20_99"),
+        ("执行中", "contract_status", "active"),
+        ("已履行完毕", "contract_status", "expired"),
+        ("已解除", "contract_status", "terminated"),
+        ("待签", "contract_status", "draft"),
+        ("已到期", "contract_status", "expired"),
     ],
 )
 def test_values_people_type_read_as_codes(value: str, target: str, code: str) -> None:
@@ -174,6 +181,29 @@ def test_records_read_the_same_header_as_their_own_target() -> None:
         5: "task_owner",
         6: "task_due",
     }
+
+
+def test_a_contract_ledger_and_an_order_list_map_column_by_column() -> None:
+    ledger = ["序号", "甲方", "合同号", "项目名称", "合同额(元)", "签署日期", "有效期", "状态"]
+    assert suggest_mapping(ledger, "contracts") == {
+        1: "customer_name",
+        2: "number",
+        3: "title",
+        4: "amount",
+        5: "signed_on",
+        6: "term",
+        7: "contract_status",
+    }
+    orders = ["客户编号", "单号", "下单日期", "金额", "产品名称", "所属合同"]
+    assert suggest_mapping(orders, "orders") == {
+        0: "customer_number",
+        1: "number",
+        2: "ordered_on",
+        3: "amount",
+        4: "summary",
+        5: "contract_number",
+    }
+    assert suggest_mapping(["合同金额(万元)"], "contracts") == {}
 
 
 def test_the_first_of_two_columns_for_one_target_wins() -> None:

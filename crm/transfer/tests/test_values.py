@@ -17,6 +17,7 @@ from crm.transfer.values import (
     parse_bool,
     parse_choice,
     parse_date,
+    parse_date_range,
     parse_datetime,
     parse_int,
     split_list,
@@ -168,6 +169,46 @@ def test_parse_datetime_refuses_an_impossible_time(value: Any, message: str) -> 
     with pytest.raises(ValueError) as error:
         parse_datetime(value)
     assert str(error.value) == message
+
+
+# --- a term in one cell ---
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-01-01至2024-12-31",
+        "2024.1.1-2024.12.31",
+        "2024/01/01 ~ 2024/12/31",
+        "2024-01-01 到 2024-12-31",
+        "2024-01-01-2024-12-31",
+        "2024年1月1日—2024年12月31日",
+        "自2024年1月1日起至2024年12月31日止",
+        "20240101-20241231",
+        "２０２４．１．１－２０２４．１２．３１",
+    ],
+)
+def test_parse_date_range_reads_a_term_as_people_write_it(value: str) -> None:
+    assert parse_date_range(value) == (D(2024, 1, 1), D(2024, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2024-01-01", "无法识别的起止日期: 2024-01-01(请写成 2024-01-01至2024-12-31)"),
+        ("一年", "无法识别的起止日期: 一年(请写成 2024-01-01至2024-12-31)"),
+        ("24.1.1-24.12.31", "无法识别的起止日期: 24.1.1-24.12.31(请写成 2024-01-01至2024-12-31)"),
+        ("2024-02-30至2024-12-31", "日期无效: 2024-02-30"),
+    ],
+)
+def test_parse_date_range_refuses_naming_the_value(value: str, message: str) -> None:
+    with pytest.raises(ValueError) as error:
+        parse_date_range(value)
+    assert str(error.value) == message
+
+
+def test_parse_date_range_of_an_empty_cell_is_none() -> None:
+    assert parse_date_range("  ") is None
 
 
 # --- amounts ---

@@ -1,8 +1,11 @@
-"""`crm import customers FILE [--dry-run] [--as USER] [--mapping NAME] [--errors OUT.xlsx]`
+"""`crm import customers|records|contracts|orders FILE [--dry-run] [--as USER] [--mapping NAME]
+[--errors OUT.xlsx]`
 
 Reads xlsx, xls, ods or CSV (UTF-8 with or without BOM, GBK/GB18030, UTF-16; detected),
 maps the columns from the Chinese header synonyms (and a remembered template), and imports
-through the archive's services as the given user. `--dry-run` shows what would be created,
+through the services as the given user: customers with their contact and addresses, record
+cards with a to-do, contracts and orders (known by their number: a second run of the same
+file changes nothing). `--dry-run` shows what would be created,
 updated, skipped and refused, writing nothing. A run that was killed is resumed by running
 the same command again: the rows it recorded are skipped.
 """
@@ -80,11 +83,16 @@ class Bar:
 
 class Command(BaseCommand):
     help = (
-        "导入客户: customers FILE [--dry-run] [--as 用户名] [--mapping 模板] [--errors 出错.xlsx]"
+        "导入客户/维护记录/合同/订单: customers|records|contracts|orders FILE [--dry-run] "
+        "--as 用户名 [--mapping 模板] [--errors 出错.xlsx]"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=ImportKind.values, help="导入对象: customers")
+        parser.add_argument(
+            "kind",
+            choices=ImportKind.values,
+            help="导入对象: customers 客户 / records 维护记录 / contracts 合同 / orders 订单",
+        )
         parser.add_argument("file", help="xlsx / xls / ods / csv 文件")
         parser.add_argument("--dry-run", action="store_true", help="只预览,不写入")
         parser.add_argument("--as", dest="username", required=True, help="以哪个用户的身份导入")
@@ -101,7 +109,10 @@ class Command(BaseCommand):
             "--on-duplicate",
             choices=Resolution.values,
             default=Resolution.SKIP,
-            help="与已有客户重复时: skip 跳过(默认) / update 更新 / new 作为新客户",
+            help=(
+                "与已有客户重复时: skip 跳过(默认) / update 更新 / new 作为新客户;"
+                "合同、订单编号已存在而内容不同时: skip 跳过(默认) / update 按表格更新"
+            ),
         )
         parser.add_argument("--errors", default="", help="把未导入的行写入此 xlsx 文件")
 
@@ -198,6 +209,7 @@ class Command(BaseCommand):
         summary = ", ".join(f"{label} {counts.get(code, 0)}" for code, label in OUTCOMES)
         self.stdout.write(f"预览(未写入): {summary}")
         for row in job.preview.get("rows", []):
-            if row["outcome"] in (RowOutcome.REFUSED, RowOutcome.SKIPPED, RowOutcome.UPDATED):
+            shown = (RowOutcome.REFUSED, RowOutcome.SKIPPED, RowOutcome.UPDATED)
+            if row["outcome"] in shown or (row["outcome"] == RowOutcome.CREATED and row["message"]):
                 label = dict(OUTCOMES)[row["outcome"]]
                 self.stdout.write(f"  第 {row['row']} 行 {label}: {row['name']} {row['message']}")
