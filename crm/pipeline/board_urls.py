@@ -9,6 +9,8 @@ urlpatterns = [
     path("pipeline/opportunities/<int:pk>/move/", views.move, name="move"),
     path("pipeline/opportunities/<int:pk>/edit/", views.edit, name="edit"),
     path("pipeline/opportunities/<int:pk>/gates/", views.pass_gate, name="pass_gate"),
+    path("pipeline/opportunities/<int:pk>/objections/", views.objections, name="objections"),
+    path("pipeline/objections/<int:pk>/answer/", views.answer_objection, name="answer_objection"),
     path(
         "customers/<int:pk>/opportunities/",
         views.customer_opportunities,

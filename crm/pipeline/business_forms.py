@@ -78,12 +78,18 @@ class AmountField(forms.DecimalField):
         return None if amount is None else amount.quantize(CENT)
 
 
-def _date(label: Any, *, required: bool = True, missing: Any = "") -> forms.DateField:
+def _date(
+    label: Any, *, required: bool = True, missing: Any = "", help_text: Any = ""
+) -> forms.DateField:
     messages = {"invalid": gettext_lazy("请填写有效的日期")}
     if missing:
         messages["required"] = missing
     return forms.DateField(
-        label=label, widget=DATE_INPUT, required=required, error_messages=messages
+        label=label,
+        widget=DATE_INPUT,
+        required=required,
+        error_messages=messages,
+        help_text=help_text,
     )
 
 
@@ -116,6 +122,11 @@ class ContractForm(DialogForm):
     signed_on = _date(gettext_lazy("签订日期"), required=False)
     starts_on = _date(gettext_lazy("开始日期"), required=False)
     ends_on = _date(gettext_lazy("到期日期"), required=False)
+    handover_on = _date(
+        gettext_lazy("内部交接日期"),
+        required=False,
+        help_text=gettext_lazy("签订后 1 个工作日内完成销售与交付团队的内部交接"),
+    )
     opportunity = forms.ChoiceField(label=gettext_lazy("来源商机"), required=False)
     notes = forms.CharField(
         label=gettext_lazy("备注"),

@@ -35,6 +35,7 @@ from crm.customers import services as customer_services
 from crm.customers.choices import Level
 from crm.customers.models import Customer
 from crm.customers.views.archive import page_context, timeline_context
+from crm.workdays import sla
 
 from . import rules, services
 from .business_forms import (
@@ -123,7 +124,15 @@ def _facts(customer: Customer, today: datetime.date) -> dict[str, Any]:
 
 def _contracts(customer: Customer, limit: int) -> list[Contract]:
     rows = Contract.objects.filter(customer=customer).only(
-        "pk", "number", "title", "amount", "signed_on", "starts_on", "ends_on", "status"
+        "pk",
+        "number",
+        "title",
+        "amount",
+        "signed_on",
+        "starts_on",
+        "ends_on",
+        "status",
+        "handover_on",
     )
     return list(rows.order_by(F("signed_on").desc(nulls_first=True), "-pk")[:limit])
 
@@ -132,6 +141,16 @@ def _orders(customer: Customer, limit: int) -> list[Order]:
     rows = Order.objects.filter(customer=customer).select_related("contract")
     rows = rows.only("pk", "number", "ordered_on", "amount", "summary", "contract__number")
     return list(rows.order_by("-ordered_on", "-pk")[:limit])
+
+
+def _handover(contract: Contract, today: datetime.date) -> tuple[datetime.date, str] | None:
+    """The internal-handover clock of a signed contract not handed over yet: (due, status)."""
+    if contract.handover_on or not contract.signed_on:
+        return None
+    if contract.status not in SIGNED_STATUSES:
+        return None
+    due = sla.due_on(sla.HANDOVER, contract.signed_on)
+    return due, sla.status(due, None, today)
 
 
 def business_context(user: User, customer: Customer, *, every: bool = False) -> dict[str, Any]:
@@ -148,6 +167,7 @@ def business_context(user: User, customer: Customer, *, every: bool = False) -> 
         contract.badge = BADGES.get(contract.status, "bg-secondary-lt")  # type: ignore[attr-defined]
         contract.expiring = active and rules.is_expiring(contract.ends_on, today, days)  # type: ignore[attr-defined]
         contract.overdue = active and rules.is_expired(contract.ends_on, today)  # type: ignore[attr-defined]
+        contract.handover = _handover(contract, today)  # type: ignore[attr-defined]
     if getattr(customer, "can_edit", None) is None:  # the customer page annotated it already
         customer.can_edit = policy.can_edit_customer(user, customer)  # type: ignore[attr-defined]
     auto = rules.tier_for(facts["trailing"], facts["strategic_threshold"], facts["key_threshold"])
@@ -248,7 +268,16 @@ def _editable_contract(request: HttpRequest, pk: int) -> Contract:
     return contract
 
 
-CONTRACT_INITIAL = ("number", "title", "amount", "status", "signed_on", "starts_on", "ends_on")
+CONTRACT_INITIAL = (
+    "number",
+    "title",
+    "amount",
+    "status",
+    "signed_on",
+    "starts_on",
+    "ends_on",
+    "handover_on",
+)
 
 
 @login_required

@@ -93,3 +93,31 @@ class GateForm(forms.Form):
     def __init__(self, data: Any, *, gates: list[tuple[int, str]]) -> None:
         super().__init__(data)
         self.fields["gate"].choices = [(str(pk), name) for pk, name in gates]  # type: ignore[attr-defined]
+
+
+class ObjectionForm(forms.Form):
+    """记录异议: what the customer objected to and when (now when left empty)."""
+
+    content = forms.CharField(
+        label=gettext_lazy("异议内容"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("请填写客户的异议内容")},
+    )
+    raised_at = forms.DateTimeField(
+        label=gettext_lazy("提出时间"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": gettext_lazy("请填写有效的时间")},
+        help_text=gettext_lazy("留空为现在;须在提出后 24 小时内答复"),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=gettext_lazy("处理与答复"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": gettext_lazy("请填写处理与答复")},
+    )

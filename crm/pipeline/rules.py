@@ -110,10 +110,19 @@ def check_contract_dates(
     signed_on: datetime.date | None,
     starts_on: datetime.date | None,
     ends_on: datetime.date | None,
+    handover_on: datetime.date | None = None,
+    today: datetime.date | None = None,
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     if status in ("active", "expired") and signed_on is None:
         errors["signed_on"] = "已签订的合同需要填写签订日期"
     if starts_on and ends_on and ends_on < starts_on:
         errors["ends_on"] = "到期日期不能早于开始日期"
+    if handover_on is not None:
+        if signed_on is None:
+            errors["handover_on"] = "合同签订后才能填写内部交接日期"
+        elif handover_on < signed_on:
+            errors["handover_on"] = "内部交接日期不能早于签订日期"
+        elif today is not None and handover_on > today:
+            errors["handover_on"] = "内部交接日期不能晚于今天"
     return errors

@@ -22,8 +22,10 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -34,11 +36,13 @@ from django.db.models.functions import RowNumber
 from crm.accounts import policy
 from crm.accounts.choices import Role
 from crm.accounts.models import User
+from crm.core.errors import NotFound
 from crm.customers.models import Customer
 from crm.customers.services import OWNER_ROLES
+from crm.workdays import sla
 
 from .choices import OpportunityStatus, StageKind
-from .models import Gate, GatePass, Opportunity, Pipeline, Stage
+from .models import Gate, GatePass, Objection, Opportunity, Pipeline, Stage
 from .services import solution_due
 
 CARDS_PER_COLUMN = 50
@@ -220,6 +224,15 @@ def mark_cards(cards: list[Opportunity], columns: list[Column], today: datetime.
 # --- the customer page's card --------------------------------------------------------------
 
 
+_open_objections = (
+    Objection.objects.filter(opportunity=OuterRef("pk"), answered_at__isnull=True)
+    .order_by()
+    .values("opportunity")
+    .annotate(n=Count("pk"))
+    .values("n")
+)
+
+
 def customer_opportunities(
     user: User, customer: Customer, limit: int | None = CUSTOMER_CARD_SHOWN
 ) -> tuple[list[Opportunity], int]:
@@ -234,6 +247,7 @@ def customer_opportunities(
         Opportunity.objects.visible_to(user)
         .filter(customer=customer)
         .select_related("owner", "stage")
+        .annotate(open_objections=Subquery(_open_objections, output_field=IntegerField()))
         .order_by(open_first, F("closed_on").desc(nulls_last=True), "expected_close_on", "-pk")
     )
     if limit is None:
@@ -297,3 +311,50 @@ def opportunity_owners() -> list[tuple[int, str]]:
         (u.pk, str(u))
         for u in qs.only("id", "full_name", "username").order_by("full_name", "username")
     ]
+
+
+# --- objections ------------------------------------------------------------------------------
+
+
+@dataclass
+class ObjectionRow:
+    """An objection with its 24-hour clock: due, and open / breached / met."""
+
+    objection: Objection
+    due: datetime.datetime
+    status: str
+
+    @property
+    def breached(self) -> bool:
+        return self.status == sla.BREACHED
+
+
+def visible_objection(user: User, pk: Any) -> Objection:
+    """An objection of an opportunity the user sees (NotFound otherwise)."""
+    found = (
+        Objection.objects.filter(opportunity__in=Opportunity.objects.visible_to(user))
+        .filter(pk=pk)
+        .select_related("opportunity")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def objections_of(
+    opp: Opportunity, now: datetime.datetime, *, only: int | None = None
+) -> list[ObjectionRow]:
+    """The opportunity's objections, unanswered first (oldest first), then answered ones."""
+    rows = Objection.objects.filter(opportunity=opp).select_related("answered_by")
+    if only is not None:
+        rows = rows.filter(pk=only)
+    found = [
+        ObjectionRow(
+            o,
+            sla.objection_due(o.raised_at),
+            sla.objection_status(o.raised_at, o.answered_at, now),
+        )
+        for o in rows.order_by("raised_at", "pk")
+    ]
+    return sorted(found, key=lambda r: r.objection.answered_at is not None)

@@ -38,7 +38,7 @@ from crm.customers.views.archive import timeline_context
 
 from . import selectors, services
 from .choices import OpportunityStatus, StageKind
-from .forms import GateForm, MoveForm, OpportunityForm
+from .forms import AnswerForm, GateForm, MoveForm, ObjectionForm, OpportunityForm
 from .models import Opportunity
 
 BOARD_PARAMS = ("pipeline", "scope", "owner")
@@ -379,3 +379,52 @@ def pass_gate(request: HttpRequest, pk: int) -> HttpResponse:
             return _refreshed(request, opp.customer_id, message)
     context = {"form": form, "gates": gates, "title": _("通过关卡")}
     return _dialog(request, "pipeline/dialogs/opportunity_gate.html", opp, **context)
+
+
+# --- objections ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def objections(request: HttpRequest, pk: int) -> HttpResponse:
+    """异议: the opportunity's objections with their 24-hour clocks, and 记录异议."""
+    opp = _workable(request, pk)
+    data = request.POST if request.method == "POST" else None
+    form = ObjectionForm(data)
+    if data is not None and form.is_valid():
+        try:
+            services.raise_objection(
+                _actor(request),
+                opp,
+                content=form.cleaned_data["content"],
+                raised_at=form.cleaned_data["raised_at"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _refreshed(request, opp.customer_id, _("已记录异议,请在 24 小时内答复"))
+    rows = selectors.objections_of(opp, timezone.now())
+    context = {"form": form, "objections": rows, "title": _("客户异议")}
+    return _dialog(request, "pipeline/dialogs/objections.html", opp, **context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer_objection(request: HttpRequest, pk: int) -> HttpResponse:
+    """答复异议: the answer closes the objection's 24-hour clock (late answers are marked)."""
+    objection = selectors.visible_objection(_user(request), pk)
+    opp = _workable(request, objection.opportunity_id)
+    data = request.POST if request.method == "POST" else None
+    form = AnswerForm(data)
+    if data is not None and form.is_valid():
+        try:
+            services.answer_objection(
+                _actor(request), objection, answer=form.cleaned_data["answer"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _refreshed(request, opp.customer_id, _("已答复异议"))
+    row = selectors.objections_of(opp, timezone.now(), only=objection.pk)[0]
+    context = {"form": form, "objection": row, "title": _("答复异议")}
+    return _dialog(request, "pipeline/dialogs/objection_answer.html", opp, **context)

@@ -13,7 +13,17 @@ from crm.accounts.models import User
 from crm.customers.choices import Level
 from crm.pipeline import rules, services
 from crm.pipeline.choices import ContractStatus, StageKind
-from crm.pipeline.models import Contract, Gate, Opportunity, Order, Pipeline, Stage, TierRules
+from crm.pipeline.models import (
+    Contract,
+    Gate,
+    Objection,
+    Opportunity,
+    Order,
+    Pipeline,
+    Stage,
+    TierRules,
+)
+from crm.workdays import sla
 
 
 def ident(**kwargs: Any) -> serializers.IntegerField:
@@ -241,12 +251,55 @@ class PassGateSerializer(serializers.Serializer):
     note = text(200, help_text="审核说明:核对了哪些材料、结论")
 
 
+class ObjectionSerializer(serializers.ModelSerializer):
+    due_at = serializers.SerializerMethodField(help_text="答复时限(提出后 24 小时)")
+    clock = serializers.SerializerMethodField(
+        help_text="时限状态: open 待答复, breached 已超期或超时答复, met 按时答复"
+    )
+
+    class Meta:
+        model = Objection
+        fields = [
+            "id",
+            "opportunity",
+            "content",
+            "raised_at",
+            "due_at",
+            "clock",
+            "answer",
+            "answered_at",
+            "answered_by",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_due_at(self, obj: Objection) -> str:
+        return serializers.DateTimeField().to_representation(sla.objection_due(obj.raised_at))
+
+    def get_clock(self, obj: Objection) -> str:
+        return sla.objection_status(obj.raised_at, obj.answered_at, timezone.now())
+
+
+class ObjectionCreateSerializer(serializers.Serializer):
+    content = text(500, help_text="异议内容")
+    raised_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="提出时间(默认现在)"
+    )
+
+
+class AnswerObjectionSerializer(serializers.Serializer):
+    objection = ident(help_text="异议 ID(属于该商机)")
+    answer = text(2000, help_text="处理与答复")
+
+
 # --- contracts and orders ----------------------------------------------------------------------
 
 
 class ContractSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     expiring = serializers.SerializerMethodField(help_text="即将到期(履行中且在提醒天数内到期)")
+    handover_due_on = serializers.SerializerMethodField(help_text="内部交接时限(签订后 1 个工作日)")
 
     class Meta:
         model = Contract
@@ -263,6 +316,8 @@ class ContractSerializer(serializers.ModelSerializer):
             "ends_on",
             "status",
             "expiring",
+            "handover_on",
+            "handover_due_on",
             "notes",
             "created_by",
             "created_at",
@@ -270,6 +325,11 @@ class ContractSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_handover_due_on(self, obj: Contract) -> str | None:
+        """内部交接时限: 1 working day after signing (null when not signed)."""
+        return sla.due_on(sla.HANDOVER, obj.signed_on).isoformat() if obj.signed_on else None
 
     def get_expiring(self, obj: Contract) -> bool:
         if obj.status != ContractStatus.ACTIVE:
@@ -287,6 +347,9 @@ class ContractWriteSerializer(serializers.Serializer):
     signed_on = serializers.DateField(required=False, allow_null=True, help_text="签订日期")
     starts_on = serializers.DateField(required=False, allow_null=True, help_text="开始日期")
     ends_on = serializers.DateField(required=False, allow_null=True, help_text="到期日期")
+    handover_on = serializers.DateField(
+        required=False, allow_null=True, help_text="内部交接日期(签订后 1 个工作日内)"
+    )
     status = serializers.ChoiceField(
         choices=ContractStatus.choices, required=False, help_text="合同状态"
     )

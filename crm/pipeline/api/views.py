@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -23,7 +25,7 @@ from crm.core.api import (
     versioned_response,
 )
 from crm.customers.models import Customer
-from crm.pipeline import services
+from crm.pipeline import selectors, services
 from crm.pipeline.filters import ContractFilter, OpportunityFilter, OrderFilter
 from crm.pipeline.models import Contract, Gate, Opportunity, Order, Pipeline, Stage
 
@@ -95,6 +97,39 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         opp = services.get_visible_opportunity(actor, pk)
         services.pass_gate(actor, opp, **validated(s.PassGateSerializer, request.data))
         return self._detail(opp.pk)
+
+    @extend_schema(methods=["GET"], responses={200: s.ObjectionSerializer(many=True)})
+    @extend_schema(
+        methods=["POST"],
+        request=s.ObjectionCreateSerializer,
+        responses={201: s.ObjectionSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def objections(self, request: Request, pk: str) -> Response:
+        """客户异议: GET lists them (unanswered first) with their 24-hour clocks; POST records
+        one (raised_at defaults to now)."""
+        actor = api_actor(request)
+        opp = services.get_visible_opportunity(actor, pk)
+        if request.method == "POST":
+            made = services.raise_objection(
+                actor, opp, **validated(s.ObjectionCreateSerializer, request.data)
+            )
+            return Response(s.ObjectionSerializer(made).data, status=status.HTTP_201_CREATED)
+        rows = [row.objection for row in selectors.objections_of(opp, timezone.now())]
+        return Response(s.ObjectionSerializer(rows, many=True).data)
+
+    @extend_schema(request=s.AnswerObjectionSerializer, responses={200: s.ObjectionSerializer})
+    @action(detail=True, methods=["post"], url_path="answer-objection")
+    def answer_objection(self, request: Request, pk: str) -> Response:
+        """答复异议: answered after 24 hours counts as a breach (clock "breached")."""
+        actor = api_actor(request)
+        opp = services.get_visible_opportunity(actor, pk)
+        data = validated(s.AnswerObjectionSerializer, request.data)
+        objection = opp.objections.filter(pk=data["objection"]).first()
+        if objection is None:
+            raise ValidationError({"objection": "该商机没有这条异议"})
+        done = services.answer_objection(actor, objection, answer=data["answer"])
+        return Response(s.ObjectionSerializer(done).data)
 
 
 # --- pipelines, stages and gates (settings) ----------------------------------------------------

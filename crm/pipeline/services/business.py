@@ -190,7 +190,12 @@ def _check_contract(contract: Contract) -> None:
     contract.number = (contract.number or "").strip()
     contract.title = " ".join((contract.title or "").split())
     extra = rules.check_contract_dates(
-        contract.status, contract.signed_on, contract.starts_on, contract.ends_on
+        contract.status,
+        contract.signed_on,
+        contract.starts_on,
+        contract.ends_on,
+        contract.handover_on,
+        timezone.localdate(),
     )
     opp = contract.opportunity
     if opp is not None and opp.customer_id != contract.customer_id:

@@ -423,6 +423,27 @@ def test_contract_patch_needs_if_match_and_retiers_the_customer(personas, custom
     assert client.get(f"/api/v1/customers/{customer.pk}/").data["level"] == "A"
 
 
+def test_contract_handover_due_and_recorded(personas, customer):
+    made = contract(personas, customer, 600000, signed_on=datetime.date(2026, 1, 30))  # a Friday
+    client = api_client(personas.alice)
+    url = f"/api/v1/contracts/{made.pk}/"
+    shown = client.get(url).data
+    assert (shown["handover_on"], shown["handover_due_on"]) == (None, "2026-02-02")
+    early = client.patch(
+        url, {"handover_on": "2026-01-29"}, format="json", HTTP_IF_MATCH=etag(made)
+    )
+    assert (early.status_code, early.data) == (
+        400,
+        {"handover_on": ["内部交接日期不能早于签订日期"]},
+    )
+    done = client.patch(url, {"handover_on": "2026-02-02"}, format="json", HTTP_IF_MATCH=etag(made))
+    assert (done.status_code, done.data["handover_on"], done.data["version"]) == (
+        200,
+        "2026-02-02",
+        2,
+    )
+
+
 def test_contracts_are_never_deleted(personas, customer):
     made = contract(personas, customer, 1)
     assert api_client(personas.admin).delete(f"/api/v1/contracts/{made.pk}/").status_code == 405
@@ -669,3 +690,57 @@ def test_a_key_threshold_above_the_strategic_one_answers_400(personas):
     )
     assert response.status_code == 400
     assert response.data == {"key_threshold": ["重点客户下限不能高于战略客户下限"]}
+
+
+def test_objections_are_raised_listed_and_answered_with_their_24_hour_clock(personas, customer):
+    opp = opportunity(personas.alice, customer)
+    client = api_client(personas.alice)
+    url = f"/api/v1/opportunities/{opp.pk}/objections/"
+
+    blank = client.post(url, {"content": "  "}, format="json")
+    made = client.post(
+        url,
+        {"content": "报价比预算高 15%", "raised_at": "2026-02-27T09:00:00+08:00"},
+        format="json",
+    )
+    now = client.post(url, {"content": "实施周期太长"}, format="json")
+    listed = client.get(url)
+
+    assert (blank.status_code, blank.data) == (400, {"content": ["请填写客户的异议内容"]})
+    assert (made.status_code, made.data["due_at"], made.data["clock"]) == (
+        201,
+        "2026-02-28T09:00:00+08:00",
+        "breached",
+    )
+    assert (now.data["raised_at"], now.data["due_at"], now.data["clock"]) == (
+        "2026-03-02T10:00:00+08:00",
+        "2026-03-03T10:00:00+08:00",
+        "open",
+    )
+    assert [row["content"] for row in listed.data] == ["报价比预算高 15%", "实施周期太长"]
+
+    answer = f"/api/v1/opportunities/{opp.pk}/answer-objection/"
+    other = opportunity(personas.alice, customer, name="另一个商机")
+    wrong = client.post(
+        f"/api/v1/opportunities/{other.pk}/answer-objection/",
+        {"objection": now.data["id"], "answer": "x"},
+        format="json",
+    )
+    done = client.post(answer, {"objection": now.data["id"], "answer": "分两期实施"}, format="json")
+    twice = client.post(answer, {"objection": now.data["id"], "answer": "再答"}, format="json")
+
+    assert (wrong.status_code, wrong.data) == (400, {"objection": ["该商机没有这条异议"]})
+    assert (done.status_code, done.data["answer"], done.data["clock"]) == (200, "分两期实施", "met")
+    assert (twice.status_code, twice.data) == (400, {"answer": ["该异议已答复"]})
+
+
+def test_objections_of_a_hidden_or_read_only_opportunity(personas, customer):
+    opp = opportunity(personas.alice, customer)
+    url = f"/api/v1/opportunities/{opp.pk}/objections/"
+
+    hidden = api_client(personas.dave).post(url, {"content": "价格偏高"}, format="json")
+    read = api_client(personas.erin).get(url)
+    refused = api_client(personas.erin).post(url, {"content": "价格偏高"}, format="json")
+
+    assert (hidden.status_code, read.status_code, refused.status_code) == (404, 200, 403)
+    assert not opp.objections.exists()

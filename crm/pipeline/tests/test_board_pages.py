@@ -12,13 +12,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from crm.audit.models import AuditEvent
 from crm.core import testing
 from crm.core.testing import actor
 from crm.customers.models import Customer, Industry
 from crm.pipeline import selectors, services
-from crm.pipeline.models import GatePass, Opportunity, Stage
+from crm.pipeline.models import GatePass, Objection, Opportunity, Stage
 
 pytestmark = pytest.mark.django_db
 HX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
@@ -488,7 +489,7 @@ def test_the_customer_card_lists_open_ones_first_with_their_facts(
     assert text == (
         "商机 2 新建商机 "
         "二期扩容 需求分析 预计金额 ¥1,234,567.80 · 预计成交 2026-04-30 · 负责人 白波 "
-        "需求确认 2026-02-26 · 方案提交时限 2026-03-02 修改 变更阶段 "  # 调休: 2-28 works
+        "需求确认 2026-02-26 · 方案提交时限 2026-03-02 修改 变更阶段 异议 "  # 调休: 2-28 works
         "一期项目 赢单 预计金额 ¥400,000.00 · 预计成交 2026-04-30 · 负责人 张爱丽 "
         "成交日期 2026-03-02 修改 变更阶段"
     )
@@ -655,11 +656,70 @@ def test_the_opportunity_dialogs_answer_as_the_policy_says(
         f"/customers/{customer.pk}/opportunities/new/",
         f"/pipeline/opportunities/{opp.pk}/edit/",
         f"/pipeline/opportunities/{opp.pk}/gates/",
+        f"/pipeline/opportunities/{opp.pk}/objections/",
     ]
 
     answers = [client.get(url, **HX).status_code for url in urls]
     posted = client.post(urls[1], {"name": "改名", "amount": "1", "owner": personas.alice.pk})
 
-    assert answers == [status] * 3
+    assert answers == [status] * 4
     assert posted.status_code == status  # carol's form lacks the date: shown again, not saved
     assert Opportunity.objects.get().name == "运维托管项目"
+
+
+def test_an_objection_is_recorded_answered_and_its_clock_shown(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    opp = opportunity(personas.alice, customer, name="门店收银系统升级")
+    url = f"/pipeline/opportunities/{opp.pk}/objections/"
+    client = client_for(personas.alice)
+    raised = timezone.now() - datetime.timedelta(hours=30)
+    local = timezone.localtime(raised).strftime("%Y-%m-%dT%H:%M")
+
+    empty = client.post(url, {"content": " ", "raised_at": ""}, **HX).content.decode()
+    done = client.post(url, {"content": "报价比预算高 15%", "raised_at": local}, **HX)
+    card = done.content.decode()
+    dialog = client.get(url, **HX).content.decode()
+    objection = Objection.objects.get()
+    answer_url = f"/pipeline/objections/{objection.pk}/answer/"
+    blank = client.post(answer_url, {"answer": ""}, **HX).content.decode()
+    answered = client.post(answer_url, {"answer": "提供分期付款方案"}, **HX).content.decode()
+    again = client.post(answer_url, {"answer": "再答一次"}, **HX).content.decode()
+
+    assert "请填写客户的异议内容" in empty
+    assert "已记录异议,请在 24 小时内答复" in card
+    assert '<span class="badge bg-red text-red-fg ms-1" data-open-objections>1</span>' in card
+    assert "1 条异议待答复(24 小时内)" in card
+    due = timezone.localtime(raised + datetime.timedelta(hours=24)).strftime("%Y-%m-%d %H:%M")
+    row = dialog[dialog.index(f'id="objection-{objection.pk}"') :]
+    assert 'data-status="breached"' in row[:60] and "答复时限 <span" in row
+    assert due in row and "已超期" in row
+    assert "请填写处理与答复" in blank
+    assert "已答复异议" in answered and "data-open-objections" not in answered
+    assert "该异议已答复" in again
+    objection.refresh_from_db()
+    assert (objection.answer, objection.answered_by) == ("提供分期付款方案", personas.alice)
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(opp.pk), action__startswith="opportunity.objection")
+        .order_by("pk")
+        .values_list("action", "reason")
+    )
+    assert actions == [
+        ("opportunity.objection", ""),
+        ("opportunity.objection_answer", "超过 24 小时答复"),
+    ]
+
+
+def test_an_objection_of_a_hidden_opportunity_is_not_found(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    opp = opportunity(personas.alice, customer)
+    objection = services.raise_objection(testing.actor(personas.alice), opp, content="价格偏高")
+    answer_url = f"/pipeline/objections/{objection.pk}/answer/"
+
+    hidden = client_for(personas.dave).post(answer_url, {"answer": "x"}, **HX)
+    read_only = client_for(personas.erin).post(answer_url, {"answer": "x"}, **HX)
+
+    assert (hidden.status_code, read_only.status_code) == (404, 403)
+    objection.refresh_from_db()
+    assert objection.answered_at is None

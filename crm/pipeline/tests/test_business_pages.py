@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from crm.audit.models import AuditEvent
 from crm.core import testing
@@ -22,6 +23,7 @@ from crm.customers.models import Customer
 from crm.pipeline import services
 from crm.pipeline.business_views import business_context
 from crm.pipeline.models import Contract, Order
+from crm.workdays import calendar
 
 pytestmark = pytest.mark.django_db
 HX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
@@ -144,9 +146,12 @@ def test_the_card_lists_contracts_with_status_and_expiry_and_the_orders(
     draft = words(element(page, f"contract-{business['draft'].pk}"))
     assert running == (
         "HT-2025-001 运维服务合同 履行中 即将到期 签订 2025-06-01 · 期限 2025-06-01 至 "
-        "2026-03-20 ¥600,000.00 修改"
+        "2026-03-20 内部交接时限 2025-06-03 已超期 ¥600,000.00 修改"
+    )  # signed on a Sunday before the Dragon Boat holiday (31 May – 2 June 2025), never handed over
+    assert old == (
+        "HT-2024-009 已到期 签订 2024-01-10 · 期限 — 至 2024-12-31 内部交接时限 2024-01-11 已超期 "
+        "¥300,000.00 修改"
     )
-    assert old == "HT-2024-009 已到期 签订 2024-01-10 · 期限 — 至 2024-12-31 ¥300,000.00 修改"
     assert draft == "HT-DRAFT 草稿 签订 — · 期限 — ¥600,000.00 修改"
     orders = element(page, "orders", "ul")
     assert re.findall(r'id="order-(\d+)"', orders) == [
@@ -242,6 +247,7 @@ def test_the_card_costs_the_same_queries_at_any_size(
     personas: testing.Personas, customer: Customer
 ) -> None:
     detail = customer_selectors.customer_detail(personas.alice, customer.pk)
+    calendar.add_workdays(datetime.date(2026, 1, 5), 1)  # the calendar's overrides, cached once
     with CaptureQueriesContext(connection) as empty:
         business_context(personas.alice, detail)
     contract(personas.alice, customer)
@@ -423,6 +429,54 @@ def test_saving_an_unchanged_contract_says_so(
 
     assert "没有需要保存的修改" in page
     assert not AuditEvent.objects.filter(action="contract.update").exists()
+
+
+def test_recording_the_internal_handover_ends_its_clock(
+    personas: testing.Personas, customer: Customer, business: dict[str, Any]
+) -> None:
+    running = business["running"]
+    data = contract_post(
+        number="HT-2025-001",
+        title="运维服务合同",
+        amount="600000",
+        signed_on="2025-06-01",
+        starts_on="2025-06-01",
+        ends_on="2026-03-20",
+        notes="",
+        version="1",
+    )
+    client = client_for(personas.alice)
+
+    early = text(
+        client.post(f"/contracts/{running.pk}/edit/", {**data, "handover_on": "2025-05-30"}, **HX)
+    )
+    done = text(
+        client.post(f"/contracts/{running.pk}/edit/", {**data, "handover_on": "2025-06-03"}, **HX)
+    )
+
+    assert "内部交接日期不能早于签订日期" in early
+    running.refresh_from_db()
+    assert (running.handover_on, running.version) == (datetime.date(2025, 6, 3), 2)
+    row = words(element(done, f"contract-{running.pk}"))
+    assert "内部交接 2025-06-03" in row and "内部交接时限" not in row
+    event = AuditEvent.objects.filter(action="contract.update").get()
+    assert event.changes["handover_on"] == {"before": None, "after": "2025-06-03"}
+
+
+def test_a_handover_needs_a_signed_contract_and_cannot_be_in_the_future(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    client = client_for(personas.alice)
+    unsigned = contract_post(status="draft", signed_on="", handover_on="2026-01-16")
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    future = contract_post(number="HT-2026-008", signed_on="2026-01-15", handover_on=tomorrow)
+
+    first = text(client.post(f"/customers/{customer.pk}/contracts/new/", unsigned, **HX))
+    second = text(client.post(f"/customers/{customer.pk}/contracts/new/", future, **HX))
+
+    assert "合同签订后才能填写内部交接日期" in first
+    assert "内部交接日期不能晚于今天" in second
+    assert not Contract.objects.filter(customer=customer).exists()
 
 
 # --- orders ----------------------------------------------------------------------------------
