@@ -10,7 +10,8 @@ from crm.core.actor import Actor
 from crm.customers.models import Industry
 from crm.customers.services.settings import save_setting
 
-from ..models import Gate, Pipeline, Stage
+from ..choices import OpportunityStatus
+from ..models import Gate, GatePass, Opportunity, Pipeline, Stage
 
 PIPELINE_ATTRS = ("name", "industries", "is_default", "is_active", "position")
 STAGE_ATTRS = ("pipeline", "code", "name", "kind", "position", "probability", "is_active")
@@ -27,8 +28,42 @@ def _check_pipeline(pipeline: Pipeline) -> None:
     if unknown:
         raise ValidationError({"industries": f"未知的行业代码: {'、'.join(unknown)}"})
     pipeline.industries = list(dict.fromkeys(codes))
+    if pipeline.is_default and not pipeline.is_active:
+        raise ValidationError({"is_active": "默认销售流程不能停用;请先把另一个流程设为默认"})
     if pipeline.is_default:
         Pipeline.objects.filter(is_default=True).exclude(pk=pipeline.pk).update(is_default=False)
+    elif (
+        pipeline.pk is not None
+        and Pipeline.objects.filter(pk=pipeline.pk, is_default=True).exists()
+    ):
+        raise ValidationError(
+            {"is_default": "至少需要一个默认销售流程;请把另一个流程设为默认,而不是取消本流程"}
+        )
+
+
+def _check_stage(stage: Stage) -> None:
+    """A stage that holds opportunities keeps its pipeline and kind, and stays active while
+    open ones are in it (they would vanish from the board)."""
+    if stage.pk is None:
+        return
+    saved = Stage.objects.get(pk=stage.pk)
+    used = Opportunity.objects.filter(stage_id=stage.pk)
+    if stage.pipeline_id != saved.pipeline_id and used.exists():
+        raise ValidationError({"pipeline": "该阶段已有商机,不能移到其他销售流程"})
+    if stage.kind != saved.kind and used.exists():
+        raise ValidationError({"kind": "该阶段已有商机,不能改变阶段类型"})
+    stopping = saved.is_active and not stage.is_active
+    if stopping and used.filter(status=OpportunityStatus.OPEN).exists():
+        raise ValidationError({"is_active": "该阶段还有进行中的商机,请先移走再停用"})
+
+
+def _check_gate(gate: Gate) -> None:
+    """A gate some opportunity passed stays on its stage (the passes name it)."""
+    if gate.pk is None:
+        return
+    saved = Gate.objects.get(pk=gate.pk)
+    if gate.stage_id != saved.stage_id and GatePass.objects.filter(gate_id=gate.pk).exists():
+        raise ValidationError({"stage": "已有商机通过该关卡,不能移到其他阶段"})
 
 
 def save_pipeline(actor: Actor, pipeline: Pipeline | None = None, **fields: Any) -> Pipeline:
@@ -44,11 +79,21 @@ def save_pipeline(actor: Actor, pipeline: Pipeline | None = None, **fields: Any)
 
 def save_stage(actor: Actor, stage: Stage | None = None, **fields: Any) -> Stage:
     return save_setting(
-        actor, stage or Stage(), attrs=STAGE_ATTRS, action="settings.stage", fields=fields
+        actor,
+        stage or Stage(),
+        attrs=STAGE_ATTRS,
+        action="settings.stage",
+        fields=fields,
+        check=_check_stage,
     )
 
 
 def save_gate(actor: Actor, gate: Gate | None = None, **fields: Any) -> Gate:
     return save_setting(
-        actor, gate or Gate(), attrs=GATE_ATTRS, action="settings.gate", fields=fields
+        actor,
+        gate or Gate(),
+        attrs=GATE_ATTRS,
+        action="settings.gate",
+        fields=fields,
+        check=_check_gate,
     )

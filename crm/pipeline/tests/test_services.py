@@ -14,7 +14,7 @@ from crm.core.errors import NotFound, PreconditionFailed
 from crm.core.testing import actor
 from crm.customers.models import Customer, Industry
 from crm.pipeline import services
-from crm.pipeline.models import Contract, Opportunity, OpportunityTransition, Stage
+from crm.pipeline.models import Contract, Gate, Opportunity, OpportunityTransition, Pipeline, Stage
 
 from .conftest import TODAY
 
@@ -292,3 +292,76 @@ def test_deleting_an_order_needs_a_reason_and_recomputes(personas, customer):
         "before": "DD-9",
         "after": None,
     }
+
+
+# --- pipelines as settings ---------------------------------------------------------------------
+
+
+def test_the_default_pipeline_stays_default_and_active_until_another_takes_over(personas):
+    admin = actor(personas.admin)
+    standard = Pipeline.objects.get(name="标准销售流程")
+    medical = Pipeline.objects.get(name="医疗行业销售流程")
+
+    with pytest.raises(ValidationError) as off:
+        services.save_pipeline(admin, standard, is_default=False)
+    with pytest.raises(ValidationError) as stopped:
+        services.save_pipeline(admin, standard, is_active=False)
+    services.save_pipeline(admin, medical, is_default=True)
+
+    assert off.value.message_dict == {
+        "is_default": ["至少需要一个默认销售流程;请把另一个流程设为默认,而不是取消本流程"]
+    }
+    assert stopped.value.message_dict == {
+        "is_active": ["默认销售流程不能停用;请先把另一个流程设为默认"]
+    }
+    assert list(Pipeline.objects.filter(is_default=True).values_list("name", flat=True)) == [
+        "医疗行业销售流程"
+    ]
+    services.save_pipeline(admin, standard, is_active=False)  # no longer the default: allowed
+    assert not Pipeline.objects.get(pk=standard.pk).is_active
+
+
+def test_a_stage_holding_opportunities_keeps_its_pipeline_and_kind(personas, customer):
+    admin = actor(personas.admin)
+    opp = opportunity(personas.alice, customer)
+    held = stage(opp, "needs_analysis")
+    medical = Pipeline.objects.get(name="医疗行业销售流程")
+
+    with pytest.raises(ValidationError) as moved:
+        services.save_stage(admin, held, pipeline=medical)
+    with pytest.raises(ValidationError) as kind:
+        services.save_stage(admin, held, kind="won")
+    with pytest.raises(ValidationError) as off:
+        services.save_stage(admin, held, is_active=False)
+    services.save_stage(admin, held, name="需求调研")  # a new name is fine
+
+    assert moved.value.message_dict == {"pipeline": ["该阶段已有商机,不能移到其他销售流程"]}
+    assert kind.value.message_dict == {"kind": ["该阶段已有商机,不能改变阶段类型"]}
+    assert off.value.message_dict == {"is_active": ["该阶段还有进行中的商机,请先移走再停用"]}
+    held.refresh_from_db()
+    assert (held.pipeline_id, held.kind, held.is_active, held.name) == (
+        opp.pipeline_id,
+        "open",
+        True,
+        "需求调研",
+    )
+
+
+def test_a_passed_gate_stays_on_its_stage(personas, customer_of):
+    admin = actor(personas.admin)
+    medical = customer_of(
+        personas.alice, name="武汉协和口腔医院", industry=Industry.objects.get(pk="84")
+    )
+    opp = opportunity(personas.alice, medical, name="HIS 升级")
+    won = stage(opp, "won")
+    gate = won.gates.order_by("pk").first()
+    untouched = won.gates.order_by("pk").last()
+    services.pass_gate(actor(personas.alice), opp, gate=gate.pk, note="已核对执业许可证")
+
+    with pytest.raises(ValidationError) as moved:
+        services.save_gate(admin, gate, stage=stage(opp, "negotiation"))
+    services.save_gate(admin, untouched, stage=stage(opp, "negotiation"))
+
+    assert moved.value.message_dict == {"stage": ["已有商机通过该关卡,不能移到其他阶段"]}
+    assert Gate.objects.get(pk=gate.pk).stage_id == won.pk
+    assert Gate.objects.get(pk=untouched.pk).stage_id == stage(opp, "negotiation").pk
