@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from crm.accounts.api.views import TeamViewSet, TokenRevokeView, TokenView, UserViewSet
+from crm.aftersales.api import views as aftersales
 from crm.audit.api.views import AuditEventViewSet, SensitiveAccessViewSet
 from crm.contacts.api.views import ContactViewSet
 from crm.customers.api import views as customers
@@ -43,6 +44,12 @@ router.register("contracts", pipeline.ContractViewSet, basename="contract")
 router.register("orders", pipeline.OrderViewSet, basename="order")
 router.register("needs-analyses", needs.AnalysisViewSet, basename="needsanalysis")
 router.register("demand-changes", needs.ChangeViewSet, basename="demandchange")
+router.register("deliveries", aftersales.DeliveryViewSet, basename="delivery")
+router.register("surveys", aftersales.SurveyViewSet, basename="survey")
+router.register("feedback", aftersales.FeedbackViewSet, basename="feedback")
+router.register("referrals", aftersales.ReferralViewSet, basename="referral")
+router.register("risks", aftersales.RiskViewSet, basename="risk")
+router.register("cases", aftersales.CaseViewSet, basename="case")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
