@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("crm.records.urls")),
     path("", include("crm.pipeline.urls")),
     path("", include("crm.needs.urls")),
+    path("", include("crm.aftersales.urls")),
     path("", include("crm.discipline.urls")),
     path("notifications/", include("crm.notifications.urls")),
     path("", include("crm.transfer.urls")),

@@ -124,6 +124,8 @@ OPPORTUNITY_PAGES: list[tuple[str, dict[str, int]]] = [
     ("/pipeline/opportunities/{opp}/edit/", EDIT),
     ("/pipeline/opportunities/{opp}/move/", EDIT),
     ("/pipeline/opportunities/{opp}/gates/", EDIT),
+    ("/pipeline/opportunities/{opp}/objections/", EDIT),
+    ("/customers/{pk}/clocks/", SEE),
 ]
 
 
@@ -290,6 +292,120 @@ def test_signed_out_visitor_is_sent_to_sign_in_from_business_pages(
     business_world: tuple[testing.Personas, Customer, dict[str, int]], url: str, _expected: Any
 ) -> None:
     _personas, _customer, ids = business_world
+
+    response = Client().get(url.format(**ids))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+# --- 售后服务 on the customer page and the case library 案例库 (crm/aftersales/views.py) -------
+
+DELIVERY_TITLE = "腾飞一期系统上线"
+APPROVE = {"alice": 403, "bob": 404, "carol": 200, "dave": 404, "erin": 403, "admin": 200}
+CASE_EDIT = {"alice": 200, "bob": 403, "carol": 200, "dave": 403, "erin": 403, "admin": 200}
+AFTERSALES_PAGES: list[tuple[str, dict[str, int]]] = [
+    ("/customers/{pk}/aftersales/", SEE),
+    ("/customers/{pk}/deliveries/new/", EDIT),
+    ("/deliveries/{delivery}/edit/", EDIT),
+    ("/deliveries/{delivery}/deliver/", EDIT),
+    ("/deliveries/{delivery}/accept/", EDIT),
+    ("/deliveries/{delivery}/progress/", EDIT),
+    ("/customers/{pk}/surveys/new/", EDIT),
+    ("/surveys/{survey}/plan/", EDIT),
+    ("/customers/{pk}/feedback/new/", EDIT),
+    ("/feedback/{feedback}/resolve/", EDIT),
+    ("/feedback/{feedback}/reopen/", EDIT),
+    ("/feedback/{feedback}/plan/", EDIT),
+    ("/customers/{pk}/referrals/new/", EDIT),
+    ("/referrals/{referral}/approve/", APPROVE),
+    ("/referrals/{referral}/pay/", APPROVE),
+    ("/customers/{pk}/risks/new/", EDIT),
+    ("/risks/{risk}/close/", EDIT),
+    ("/risks/{risk}/reopen/", EDIT),
+    ("/customers/{pk}/cases/new/", EDIT),
+    ("/cases/", EVERYONE),  # the customer is named only to those who see it
+    ("/cases/?kind=won&tag=华南&q=响应", EVERYONE),
+    ("/cases/{case}/", EVERYONE),
+    ("/cases/{case}/edit/", CASE_EDIT),
+    ("/cases/{case}/withdraw/", CASE_EDIT),
+]
+
+
+@pytest.fixture
+def aftersales_world(
+    world: tuple[testing.Personas, Customer, Contact],
+) -> tuple[testing.Personas, dict[str, int]]:
+    from django.utils import timezone
+
+    from crm.aftersales import services as aftersales
+
+    personas, customer, _contact = world
+    alice, today = testing.actor(personas.alice), timezone.localdate()
+    delivery = aftersales.create_delivery(
+        alice, customer=customer, title=DELIVERY_TITLE, delivered_on=today
+    )
+    survey = aftersales.record_survey(
+        alice,
+        customer=customer,
+        surveyed_on=today,
+        response_speed=4,
+        deliverable=4,
+        overall=80,
+        referral_intent="yes",
+        suggestions="希望每月提供运维报告",
+    )
+    feedback = aftersales.record_feedback(
+        alice, customer=customer, kind="suggestion", category="service", content="希望增加移动端"
+    )
+    referral = aftersales.create_referral(alice, customer=customer, referred_name="东莞新星电子")
+    risk = aftersales.raise_risk(
+        alice,
+        customer=customer,
+        kind="price",
+        level="medium",
+        description="客户要求降价 10%",
+        countermeasure="提供三年期优惠方案",
+        due_on=today,
+    )
+    case = aftersales.create_case(
+        alice, customer=customer, kind="won", title="以响应速度赢单", story="两小时响应承诺"
+    )
+    ids = {"delivery": delivery.pk, "survey": survey.pk, "feedback": feedback.pk}
+    ids |= {"referral": referral.pk, "risk": risk.pk, "case": case.pk}
+    return personas, {"pk": customer.pk, **ids}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("url", "expected"), AFTERSALES_PAGES, ids=[u for u, _e in AFTERSALES_PAGES]
+)
+def test_aftersales_page_answers_each_persona_as_the_policy_says(
+    aftersales_world: tuple[testing.Personas, dict[str, int]],
+    persona: str,
+    url: str,
+    expected: dict[str, int],
+) -> None:
+    personas, ids = aftersales_world
+    client = Client()
+    client.force_login(getattr(personas, persona))
+
+    response = client.get(url.format(**ids), HTTP_HX_REQUEST="true")
+
+    body = response.content.decode()
+    assert response.status_code == expected[persona]
+    if response.status_code in (403, 404) or SEE[persona] == 404:
+        assert SECRET_NAME not in body
+        assert DELIVERY_TITLE not in body
+
+
+@pytest.mark.parametrize(
+    ("url", "_expected"), AFTERSALES_PAGES, ids=[u for u, _e in AFTERSALES_PAGES]
+)
+def test_signed_out_visitor_is_sent_to_sign_in_from_aftersales_pages(
+    aftersales_world: tuple[testing.Personas, dict[str, int]], url: str, _expected: Any
+) -> None:
+    _personas, ids = aftersales_world
 
     response = Client().get(url.format(**ids))
 

@@ -3,7 +3,9 @@
 Sections, in the issue's order: 1. follow-ups due today, 2. overdue follow-ups (escalated
 first, then the longest overdue), 3. to-dos due today, 4. overdue to-dos, then the to-dos of
 the next UPCOMING_DAYS days, 5. late cards (filed > 24 h after the interaction) of the last
-LATE_CARD_DAYS days. Each list holds at most LIMIT (30) rows; the counts are exact.
+LATE_CARD_DAYS days, 6. the SLA clocks 服务时限 running on the user's business (crm.discipline.sla:
+open clocks, overdue first, and the breaches among them). Each list holds at most LIMIT (30)
+rows; the counts are exact.
 
 - Scope: everything is read through visible_to(viewer), so a manager reading a member's
   agenda sees only what the manager may see. To-dos are the user's as owner or collaborator.
@@ -32,8 +34,9 @@ from crm.records.choices import TaskStatus
 from crm.records.models import Record, Task
 from crm.records.selectors import editable_customer_ids, mark_task_actions
 from crm.workdays.calendar import add_workdays, is_workday
+from crm.workdays.sla import ClockRow
 
-from . import rules
+from . import rules, sla
 
 LIMIT = 30
 # What the rows show (and the permission checks read): not the whole customer of each row.
@@ -106,6 +109,8 @@ class Agenda:
     tasks_overdue: list[Task] = field(default_factory=list)
     tasks_upcoming: list[Task] = field(default_factory=list)
     late_cards: list[Record] = field(default_factory=list)
+    clocks: list[ClockRow] = field(default_factory=list)
+    breaches: dict[str, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -180,12 +185,19 @@ def _late_cards(agenda: Agenda, viewer: User) -> None:
     agenda.late_cards = list(rows[:LIMIT])
 
 
+def _clocks(agenda: Agenda, viewer: User) -> None:
+    found = sla.owner_summary(viewer, agenda.user, agenda.today, LIMIT)
+    agenda.clocks, agenda.breaches = found.rows, found.breaches
+    agenda.counts["clocks"] = found.total
+
+
 def agenda(viewer: User, user: User, today: datetime.date) -> Agenda:
     """The agenda of `user` as `viewer` sees it (agenda_user has authorised the pair)."""
     result = Agenda(user=user, today=today)
     _follow_ups(result, viewer)
     _tasks(result, viewer)
     _late_cards(result, viewer)
+    _clocks(result, viewer)
     return result
 
 

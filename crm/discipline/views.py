@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from crm.accounts.models import User
 from crm.core.actor import Actor
 from crm.core.errors import NotFound
+from crm.customers import services as customer_services
 
-from . import feed, services
+from . import feed, services, sla
 from .models import CalendarFeed
 
 JUST_MADE = "calendar_feed_token"
@@ -59,3 +61,14 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
         "webcal": address.replace("https://", "webcal://").replace("http://", "webcal://"),
     }
     return render(request, "discipline/calendar.html", context)
+
+
+@login_required
+@require_GET
+def customer_clocks(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer page's 服务时限 card: the customer's SLA clocks, soonest due first."""
+    user: User = request.user  # type: ignore[assignment]
+    customer = customer_services.get_visible(Actor(user, "web"), pk)  # hidden: 404
+    clocks = sla.customer_clocks(user, customer, timezone.localdate())
+    context = {"customer": customer, "clocks": clocks, "breaches": sla.count_breaches(clocks)}
+    return render(request, "discipline/_sla_card.html", context)

@@ -8,7 +8,8 @@ and the owner's agenda (crm.workdays.sla has the rules):
 | handover 内部交接 | Contract.signed_on | 1 working day later | handover_on |
 
 Open clocks are those not answered yet (of open opportunities and signed contracts); each read
-is one query, bounded by `limit`.
+is one query, bounded by `limit`. Given `user`, every read starts from what that user may see
+(the customer scope of crm.accounts.policy), as the customer page and the agenda need.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from crm.accounts import policy
 from crm.workdays import sla
 
 from .choices import SIGNED_STATUSES, OpportunityStatus
@@ -82,13 +84,20 @@ def _handover_rows(contracts: QuerySet[Contract], today: datetime.date) -> list[
     return rows
 
 
-def open_clocks(scope: dict[str, Any], limit: int = LIMIT) -> list[sla.ClockRow]:
+def open_clocks(
+    scope: dict[str, Any], limit: int = LIMIT, *, user: Any = None
+) -> list[sla.ClockRow]:
     """Unanswered clocks of opportunities/contracts matching `scope` (customer_id=… or
-    owner=…), earliest due first: three queries."""
+    owner=…), earliest due first, restricted to what `user` may see when given: three
+    queries."""
     now = timezone.now()
     today = timezone.localdate(now)
+    seen = Q() if user is None else policy.customer_scope(user, "customer__")
+    seen_objections = (
+        Q() if user is None else policy.customer_scope(user, "opportunity__customer__")
+    )
     opps = (
-        Opportunity.objects.filter(**scope, status=OpportunityStatus.OPEN)
+        Opportunity.objects.filter(seen, **scope, status=OpportunityStatus.OPEN)
         .filter(needs_confirmed_on__isnull=False, solution_submitted_on__isnull=True)
         .select_related("customer")
         .only("name", "needs_confirmed_on", "customer_id", "customer__name")
@@ -96,7 +105,9 @@ def open_clocks(scope: dict[str, Any], limit: int = LIMIT) -> list[sla.ClockRow]
     )
     objections = (
         Objection.objects.filter(
-            **{f"opportunity__{k}": v for k, v in scope.items()}, answered_at__isnull=True
+            seen_objections,
+            **{f"opportunity__{k}": v for k, v in scope.items()},
+            answered_at__isnull=True,
         )
         .select_related("opportunity__customer")
         .order_by("raised_at")[:limit]
@@ -107,7 +118,7 @@ def open_clocks(scope: dict[str, Any], limit: int = LIMIT) -> list[sla.ClockRow]
         else Q(customer__owner=scope["owner"])
     )
     contracts = (
-        Contract.objects.filter(contract_scope, status__in=SIGNED_STATUSES)
+        Contract.objects.filter(seen, contract_scope, status__in=SIGNED_STATUSES)
         .filter(signed_on__isnull=False, handover_on__isnull=True)
         .select_related("customer")
         .order_by("signed_on")[:limit]
@@ -120,9 +131,9 @@ def open_clocks(scope: dict[str, Any], limit: int = LIMIT) -> list[sla.ClockRow]
     return sorted(rows, key=lambda r: r.due)[:limit]
 
 
-def breach_counts(scope: dict[str, Any]) -> dict[str, int]:
-    """Clocks still open past their due, per clock."""
-    rows = open_clocks(scope, limit=10_000)
+def breach_counts(scope: dict[str, Any], *, user: Any = None) -> dict[str, int]:
+    """Clocks still open past their due, per clock (of what `user` may see, when given)."""
+    rows = open_clocks(scope, limit=10_000, user=user)
     counts = {"solution": 0, "objection": 0, "handover": 0}
     for row in rows:
         if row.breached:

@@ -447,7 +447,8 @@ LIST_QUERIES = 11
 # collaborators, addresses, contacts, the timeline events and the custom fields' labels; then
 # the open to-dos and the record cards (crm.records' cards; their contacts are prefetched);
 # the opportunities card, the contracts-and-orders card and the needs card (analysis, demand
-# changes) of crm.pipeline and crm.needs.
+# changes) of crm.pipeline and crm.needs. The 服务时限 and 售后服务 cards load after the page
+# (their own requests, crm.discipline.views.customer_clocks and crm.aftersales.views).
 DETAIL_QUERIES = 18
 
 

@@ -18,6 +18,7 @@ from crm.customers.models import Customer
 from crm.discipline import selectors, services
 from crm.discipline.models import RULE_FIELDS, DisciplineRules
 from crm.records.models import Record, Task
+from crm.workdays.sla import ClockRow
 
 
 def _customer(customer: Customer) -> dict[str, Any]:
@@ -59,6 +60,18 @@ def _record(record: Record) -> dict[str, Any]:
     }
 
 
+def _clock(row: ClockRow) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "label": row.label,
+        "subject": row.subject,
+        "customer": {"id": row.customer_id, "name": row.customer_name},
+        "due": row.due,
+        "status": row.status,
+        "breached": row.breached,
+    }
+
+
 def agenda_body(agenda: selectors.Agenda) -> dict[str, Any]:
     return {
         "user": {"id": agenda.user.pk, "name": str(agenda.user)},
@@ -69,13 +82,18 @@ def agenda_body(agenda: selectors.Agenda) -> dict[str, Any]:
         "tasks_overdue": [_task(t) for t in agenda.tasks_overdue],
         "tasks_upcoming": [_task(t) for t in agenda.tasks_upcoming],
         "late_cards": [_record(r) for r in agenda.late_cards],
-        "counts": {name: agenda.counts[name] for name in selectors.SECTIONS},
+        "clocks": [_clock(c) for c in agenda.clocks],
+        "breaches": agenda.breaches,
+        "counts": {name: agenda.counts[name] for name in (*selectors.SECTIONS, "clocks")},
     }
 
 
 class AgendaView(APIView):
     """我的待办: follow-ups due today and overdue, to-dos due today, overdue and in the next
-    7 days, late cards."""
+    7 days, late cards, and the SLA clocks 服务时限 running on the user's business: `clocks`
+    (at most 30, overdue first: code, label, subject, customer, due, status open / due_today /
+    breached, breached) and `breaches` (open past due per clock — solution, objection,
+    handover, acceptance, survey, improvement — and total); `counts.clocks` counts them all."""
 
     @extend_schema(
         parameters=[

@@ -133,7 +133,9 @@ def test_my_agenda_lists_follow_ups_todos_and_late_cards(
         "tasks_overdue": 0,
         "tasks_upcoming": 0,
         "late_cards": 1,
+        "clocks": 0,  # the SLA clocks 服务时限 (crm.discipline.sla); none in this book
     }
+    assert (body["clocks"], body["breaches"]["total"]) == ([], 0)
     assert [c["name"] for c in body["follow_ups_due_today"]] == ["today上海议程测试有限公司"]
     assert [(c["name"], c["overdue_days"], c["escalated"]) for c in body["follow_ups_overdue"]] == [
         ("late上海议程测试有限公司", 2, True)
@@ -159,6 +161,7 @@ def test_an_unknown_user_answers_404(personas: Personas) -> None:
     assert _agenda(personas.admin, "?user=abc").status_code == 404
 
 
+# The 服务时限 section's six queries are counted exactly in test_sla.py (AGENDA_API_QUERIES).
 def test_the_agenda_costs_the_same_queries_at_two_sizes(
     personas: Personas, customer_of: Any, frozen: None
 ) -> None:

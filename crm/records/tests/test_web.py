@@ -400,6 +400,8 @@ def _grow(
         services.file_record(testing.actor(personas.alice), customer=other, **late)
 
 
+# Relative budgets: the 服务时限 section adds six fixed queries (crm.discipline.sla), counted
+# exactly, with clocks at two sizes, in crm/discipline/tests/test_sla.py (AGENDA_API_QUERIES).
 @pytest.mark.parametrize("persona", ["alice", "carol"])
 def test_agenda_query_count_does_not_grow_with_rows(
     personas: testing.Personas, customer_of: Any, card_fields: dict[str, Any], persona: str

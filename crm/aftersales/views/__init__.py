@@ -1,0 +1,61 @@
+"""售后服务 on the customer page and the case library 案例库.
+
+Thin adapters over crm.aftersales.services (which authorise, validate, start and answer the SLA
+clocks, derive the customer's flags and the core pool, and audit). The customer page renders an
+empty card shell that loads the card (`card`) once the page is shown, so the page's own query
+budget does not grow. A dialog GET renders into #crm-dialog-body; a refused write re-renders it
+with the service's Chinese messages and everything typed; a done write closes it and swaps, out
+of band, the card, the customer header (投诉 / 流失风险 flags), the timeline and the messages.
+A dialog that changes a row sends the row's version: a row saved by someone else meanwhile is
+refused once, keeping what was typed.
+"""
+
+from .card import card, card_context
+from .cases import case_detail, case_edit, case_list, case_withdraw
+from .dialogs import (
+    case_create,
+    delivery_accept,
+    delivery_create,
+    delivery_deliver,
+    delivery_edit,
+    delivery_progress,
+    feedback_create,
+    feedback_plan,
+    feedback_reopen,
+    feedback_resolve,
+    referral_approve,
+    referral_create,
+    referral_pay,
+    risk_close,
+    risk_create,
+    risk_reopen,
+    survey_create,
+    survey_plan,
+)
+
+__all__ = [
+    "card",
+    "card_context",
+    "case_create",
+    "case_detail",
+    "case_edit",
+    "case_list",
+    "case_withdraw",
+    "delivery_accept",
+    "delivery_create",
+    "delivery_deliver",
+    "delivery_edit",
+    "delivery_progress",
+    "feedback_create",
+    "feedback_plan",
+    "feedback_reopen",
+    "feedback_resolve",
+    "referral_approve",
+    "referral_create",
+    "referral_pay",
+    "risk_close",
+    "risk_create",
+    "risk_reopen",
+    "survey_create",
+    "survey_plan",
+]

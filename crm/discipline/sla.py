@@ -1,0 +1,143 @@
+"""The SLA clocks of the five-step process (seed 002) in one read, for the customer page's
+服务时限 card and the owner's agenda: the step-4 clocks of crm.pipeline.clocks (solution 方案提交,
+objection 异议响应, handover 内部交接) merged with the after-sales ones of
+crm.aftersales.selectors (acceptance 验收确认, survey 满意度调查, improvement 改进方案).
+
+- Rows are `crm.workdays.sla.ClockRow`s, soonest due first; on the same day a breached clock
+  comes first, then the order of the process. Breached ones say so (`row.breached`).
+- Everything is read through visible_to(user) in both apps: a clock of a customer the user
+  may not see is not listed and not counted.
+- A fixed number of queries whatever the data: three per app (opportunities, objections,
+  contracts; deliveries, surveys, suggestion feedback), six in all.
+- `today` decides the status of the working-day clocks; the objection clock runs on the wall
+  clock (24 hours from the moment it was raised, `timezone.now()`).
+- Breaches: the customer page shows (and counts) a customer's open clocks and its after-sales
+  clocks answered late; the agenda lists and counts the owner's open clocks, so its breach
+  counts are "open past due" for every clock. `breach_counts` merges the two apps' counts:
+  step-4 clocks count while open past due (their due dates are not stored), after-sales clocks
+  also when answered late.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any
+
+from crm.accounts.models import User
+from crm.aftersales import selectors as aftersales
+from crm.customers.models import Customer
+from crm.pipeline import clocks as pipeline
+from crm.workdays import sla
+
+CODES = ("solution", "objection", "handover", "acceptance", "survey", "improvement")
+ORDER = {code: i for i, code in enumerate(CODES)}
+OWNER_LIMIT = 30  # rows the agenda shows; the counts are over every open clock
+EVERY = 10_000  # the step-4 reader's bound when counting (as crm.pipeline.clocks does)
+DAY_CLOCKS = {sla.SOLUTION.code, sla.HANDOVER.code}  # the step-4 clocks counted in days
+
+
+def _pk(value: Any) -> int:
+    return int(value.pk if hasattr(value, "pk") else value)
+
+
+def _sorted(rows: list[sla.ClockRow]) -> list[sla.ClockRow]:
+    return sorted(rows, key=lambda r: (r.due, not r.breached, ORDER[r.code], r.subject))
+
+
+def _step4(
+    scope: dict[str, Any], user: User, today: datetime.date, limit: int
+) -> list[sla.ClockRow]:
+    """The pipeline's open clocks, the day clocks' status for `today`."""
+    rows = pipeline.open_clocks(scope, limit, user=user)
+    return [
+        dataclasses.replace(r, status=sla.status(r.due, None, today)) if r.code in DAY_CLOCKS else r
+        for r in rows
+    ]
+
+
+def _aftersales(rows: list[aftersales.ClockRow]) -> list[sla.ClockRow]:
+    return [
+        sla.ClockRow(
+            code=r.code,
+            label=r.label,
+            subject=r.subject,
+            customer_id=r.customer_id,
+            customer_name=r.customer_name,
+            due=r.due_on,
+            status=r.status,
+            done_on=r.done_on,
+        )
+        for r in rows
+    ]
+
+
+def count_breaches(rows: list[sla.ClockRow]) -> dict[str, int]:
+    """{clock code: n, …, "total": n} of the breached rows."""
+    counts = dict.fromkeys(CODES, 0)
+    for row in rows:
+        if row.breached:
+            counts[row.code] += 1
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def customer_clocks(
+    user: User, customer: Customer | int, today: datetime.date
+) -> list[sla.ClockRow]:
+    """A customer's open clocks and its after-sales clocks answered late: six queries."""
+    pk = _pk(customer)
+    rows = _step4({"customer_id": pk}, user, today, pipeline.LIMIT)
+    rows += _aftersales(aftersales.customer_clocks(user, pk, today))
+    return _sorted(rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class OwnerClocks:
+    rows: list[sla.ClockRow]  # the first `limit`, overdue first
+    total: int  # every open clock
+    breaches: dict[str, int]  # open past due, per clock and "total"
+
+
+def owner_summary(
+    user: User, owner: User | int, today: datetime.date, limit: int = OWNER_LIMIT
+) -> OwnerClocks:
+    """The open clocks of `owner`'s business as `user` sees them and the breach counts over
+    all of them (open past due): six queries.
+
+    The step-4 clocks are those of the opportunities `owner` is responsible for and of the
+    contracts of the customers they own; the after-sales ones those of their customers."""
+    pk = _pk(owner)
+    rows = _step4({"owner": pk}, user, today, EVERY)
+    rows += _aftersales(aftersales.owner_clocks(user, pk, today))
+    rows = _sorted(rows)
+    return OwnerClocks(rows[:limit], len(rows), count_breaches(rows))
+
+
+def owner_clocks(
+    user: User, owner: User | int, today: datetime.date, limit: int = OWNER_LIMIT
+) -> list[sla.ClockRow]:
+    """The owner's open clocks, soonest due (so overdue) first: six queries."""
+    return owner_summary(user, owner, today, limit).rows
+
+
+def breach_counts(
+    user: User,
+    today: datetime.date,
+    *,
+    customer: Customer | int | None = None,
+    owner: User | int | None = None,
+) -> dict[str, int]:
+    """Breaches per clock and in total, of one customer or one owner's business: six queries.
+    Step-4 clocks count while open past due; after-sales clocks also when answered late."""
+    if (customer is None) == (owner is None):
+        raise TypeError("breach_counts needs exactly one of customer= or owner=")
+    if customer is not None:
+        scope: dict[str, Any] = {"customer_id": _pk(customer)}
+    else:
+        scope = {"owner": _pk(owner)}
+    counts = count_breaches(_step4(scope, user, today, EVERY))
+    late = aftersales.breach_counts(user, today, customer=customer, owner=owner)
+    for code in ("acceptance", "survey", "improvement", "total"):
+        counts[code] += late[code]
+    return counts
