@@ -284,7 +284,10 @@ def mark_customer_cards(rows: list[Opportunity], today: datetime.date) -> None:
         opp.gate_badges = [(g.name, g.pk in passed[opp.pk]) for g in ahead]  # type: ignore[attr-defined]
         opp.gates_left = [g for g in ahead if g.pk not in passed[opp.pk]]  # type: ignore[attr-defined]
         opp.overdue = is_open and opp.expected_close_on < today  # type: ignore[attr-defined]
-        opp.solution_due = solution_due(opp) if is_open else None  # type: ignore[attr-defined]
+        opp.solution_due = due = solution_due(opp) if is_open else None  # type: ignore[attr-defined]
+        opp.solution_state = (  # type: ignore[attr-defined]
+            sla.status(due, opp.solution_submitted_on, today) if due else None
+        )
 
 
 def gates_to_pass(opp: Opportunity) -> list[Gate]:

@@ -489,7 +489,7 @@ def test_the_customer_card_lists_open_ones_first_with_their_facts(
     assert text == (
         "商机 2 新建商机 "
         "二期扩容 需求分析 预计金额 ¥1,234,567.80 · 预计成交 2026-04-30 · 负责人 白波 "
-        "需求确认 2026-02-26 · 方案提交时限 2026-03-02 修改 变更阶段 异议 "  # 调休: 2-28 works
+        "需求确认 2026-02-26 · 方案提交时限 2026-03-02 今日到期 修改 变更阶段 异议 "  # 2-28 works
         "一期项目 赢单 预计金额 ¥400,000.00 · 预计成交 2026-04-30 · 负责人 张爱丽 "
         "成交日期 2026-03-02 修改 变更阶段"
     )
@@ -723,3 +723,31 @@ def test_an_objection_of_a_hidden_opportunity_is_not_found(
     assert (hidden.status_code, read_only.status_code) == (404, 403)
     objection.refresh_from_db()
     assert objection.answered_at is None
+
+
+def test_the_customer_card_marks_a_late_solution_and_a_late_submission(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    opp = opportunity(
+        personas.alice, customer, name="三期", needs_confirmed_on=datetime.date(2026, 1, 5)
+    )  # due Thu 8 Jan, long past on 2 March
+    client = client_for(personas.alice)
+
+    def line() -> str:
+        html = client.get(f"/customers/{customer.pk}/").content.decode()
+        found = re.search(
+            r'<div class="small text-secondary" data-solution-due="(\w+)">(.*?)</div>', html
+        )
+        assert found is not None
+        return (
+            found.group(1)
+            + " "
+            + re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(2))).strip()
+        )
+
+    late = line()
+    services.move_opportunity(actor(personas.alice), opp, stage=stage(opp, "quotation"))
+    submitted = line()
+
+    assert late == "breached 需求确认 2026-01-05 · 方案提交时限 2026-01-08 已超期"
+    assert submitted == "breached 需求确认 2026-01-05 · 方案已提交 2026-03-02 超时"
