@@ -18,7 +18,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from crm.accounts.models import User
 from crm.customers.models import Customer
@@ -95,9 +95,24 @@ def open_complaints(user: User, customer: Customer | int) -> QuerySet[Feedback]:
     return feedback(user, customer, status=FeedbackStatus.OPEN, kind=FeedbackKind.COMPLAINT)
 
 
+def with_referred_sight(qs: QuerySet[Referral], user: User) -> QuerySet[Referral]:
+    """Annotate `referred_visible`: whether the user may see the referred customer's archive
+    (its name is shown only then: seeing the referrer does not open another team's customer)."""
+    seen = Customer.objects.visible_to(user).filter(pk=OuterRef("referred_id"))
+    return qs.annotate(referred_visible=Exists(seen))
+
+
+def with_customer_sight(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
+    """Annotate `customer_seen` on cases: everyone reads the case library, but the customer's
+    name is shown only to those who may see that customer."""
+    seen = Customer.objects.visible_to(user).filter(pk=OuterRef("customer_id"))
+    return qs.annotate(customer_seen=Exists(seen))
+
+
 def referrals(user: User, customer: Customer | int) -> QuerySet[Referral]:
     """Referrals the customer made (as referrer), newest first."""
     qs = Referral.objects.visible_to(user).filter(customer_id=_pk(customer))
+    qs = with_referred_sight(qs, user)
     return qs.select_related("referred").order_by("-referred_on", "-pk")
 
 

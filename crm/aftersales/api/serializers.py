@@ -38,6 +38,9 @@ from crm.core.api import request_user
 from crm.pipeline.api.serializers import ident, money, text
 from crm.workdays import sla
 
+# the name shown for a customer the reader may not see (cases, referred customers)
+HIDDEN_CUSTOMER = "(其他团队的客户)"
+
 CLOCK_STATES = [
     (sla.OPEN, "进行中"),
     (sla.DUE_TODAY, "今日到期"),
@@ -332,12 +335,19 @@ class ReopenSerializer(serializers.Serializer):
 
 class ReferralSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
-    referred_customer_name = serializers.CharField(
-        source="referred.name", default="", read_only=True, help_text="被推荐客户档案的名称"
+    referred_customer_name = serializers.SerializerMethodField(
+        help_text="被推荐客户档案的名称(看不到该客户时为“(其他团队的客户)”)"
     )
     can_approve = serializers.SerializerMethodField(
         help_text="当前用户能否审批和发放奖励(推荐客户负责人团队的销售经理,或管理员)"
     )
+
+    def get_referred_customer_name(self, obj: Referral) -> str:
+        if obj.referred_id is None:
+            return ""
+        if getattr(obj, "referred_visible", False):
+            return obj.referred.name  # type: ignore[union-attr]
+        return HIDDEN_CUSTOMER
 
     class Meta:
         model = Referral
@@ -471,7 +481,9 @@ class CloseRiskSerializer(serializers.Serializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    customer_name = serializers.SerializerMethodField(
+        help_text="客户名称(看不到该客户时为“(其他团队的客户)”)"
+    )
     created_by_name = serializers.CharField(
         source="created_by.__str__", default="", read_only=True, help_text="创建人姓名"
     )
@@ -495,6 +507,9 @@ class CaseSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    def get_customer_name(self, obj: Case) -> str:
+        return obj.customer.name if getattr(obj, "customer_seen", False) else HIDDEN_CUSTOMER
 
 
 def tag_list(**kwargs: Any) -> serializers.ListField:

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from crm.aftersales import services
+from crm.aftersales import selectors, services
 from crm.aftersales.filters import (
     CaseFilter,
     DeliveryFilter,
@@ -233,6 +233,9 @@ class ReferralViewSet(AftersalesViewSet):
     create_serializer = s.ReferralCreateSerializer
     write_serializer = s.ReferralWriteSerializer
 
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.with_referred_sight(super().get_queryset(), request_user(self.request))
+
     @extend_schema(request=s.ApproveSerializer, responses={200: s.ReferralSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
@@ -294,6 +297,9 @@ class CaseViewSet(AftersalesViewSet):
     updater = staticmethod(services.update_case)
     create_serializer = s.CaseCreateSerializer
     write_serializer = s.CaseWriteSerializer
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.with_customer_sight(super().get_queryset(), request_user(self.request))
 
     @extend_schema(parameters=[REASON_PARAM], request=s.WithdrawSerializer, responses={204: None})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -20,6 +20,7 @@ from crm.aftersales import services
 from crm.aftersales.models import Case, Delivery, Feedback, Referral, Risk, Survey
 from crm.audit.models import AuditEvent
 from crm.core.testing import Personas, actor, api_client
+from crm.customers import services as customers
 from crm.customers.models import Customer
 from crm.records.rules import CONTENT_MESSAGE, RESULT_MESSAGE
 
@@ -654,6 +655,19 @@ def test_a_referral_answers_201_pending(personas, customer, referred):
     assert audited("referral.create") == [("referral.create", "api", personas.alice.pk)]
 
 
+def test_the_referred_customers_name_shows_only_to_who_may_see_it(personas, customer, referred):
+    made = referral(personas, customer, referred=referred)
+    customers.add_collaborator(actor(personas.alice), customer, user=personas.bob, reason="协办")
+
+    def shown(user: Any) -> tuple[Any, ...]:
+        one = api_client(user).get(f"/api/v1/referrals/{made.pk}/").data
+        listed = api_client(user).get("/api/v1/referrals/").data["results"]
+        return one["referred"], one["referred_customer_name"], listed[0]["referred_customer_name"]
+
+    assert shown(personas.alice) == (referred.pk, referred.name, referred.name)
+    assert shown(personas.bob) == (referred.pk, "(其他团队的客户)", "(其他团队的客户)")
+
+
 def test_a_referral_names_someone(personas, customer):
     response = api_client(personas.alice).post(
         "/api/v1/referrals/", {"customer": customer.pk}, format="json"
@@ -917,10 +931,18 @@ def test_a_case_answers_201_and_every_signed_in_user_reads_it(personas, customer
         "张爱丽",
     )
     assert audited("case.create") == [("case.create", "api", personas.alice.pk)]
+    assert data["customer_name"] == customer.name
+    names = {}
     for user in (personas.dave, personas.erin, personas.bob):
         client = api_client(user)
-        assert client.get(f"/api/v1/cases/{data['id']}/").data["title"] == "价格战中挽回的客户"
-        assert [r["id"] for r in client.get("/api/v1/cases/").data["results"]] == [data["id"]]
+        shown = client.get(f"/api/v1/cases/{data['id']}/").data
+        assert shown["title"] == "价格战中挽回的客户"
+        listed = client.get("/api/v1/cases/").data["results"]
+        assert [r["id"] for r in listed] == [data["id"]]
+        names[user.username] = (shown["customer_name"], listed[0]["customer_name"])
+    # the story is for everyone; the customer's name only for who may see the customer
+    hidden = ("(其他团队的客户)", "(其他团队的客户)")
+    assert names == {"dave": hidden, "erin": (customer.name, customer.name), "bob": hidden}
 
 
 def test_too_many_tags_answer_400(personas, customer):
