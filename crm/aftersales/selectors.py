@@ -95,14 +95,14 @@ def open_complaints(user: User, customer: Customer | int) -> QuerySet[Feedback]:
     return feedback(user, customer, status=FeedbackStatus.OPEN, kind=FeedbackKind.COMPLAINT)
 
 
-def with_referred_sight(qs: QuerySet[Referral], user: User) -> QuerySet[Referral]:
+def with_referred_sight(qs: QuerySet[Referral], user: User | None) -> QuerySet[Referral]:
     """Annotate `referred_visible`: whether the user may see the referred customer's archive
     (its name is shown only then: seeing the referrer does not open another team's customer)."""
     seen = Customer.objects.visible_to(user).filter(pk=OuterRef("referred_id"))
     return qs.annotate(referred_visible=Exists(seen))
 
 
-def with_customer_sight(qs: QuerySet[Case], user: User) -> QuerySet[Case]:
+def with_customer_sight(qs: QuerySet[Case], user: User | None) -> QuerySet[Case]:
     """Annotate `customer_seen` on cases: everyone reads the case library, but the customer's
     name is shown only to those who may see that customer."""
     seen = Customer.objects.visible_to(user).filter(pk=OuterRef("customer_id"))

@@ -27,16 +27,9 @@ from crm.contacts.models import Contact
 from crm.core.actor import Actor
 from crm.customers import services as customers
 from crm.customers.models import Customer
+from crm.customers.services.related import editable_customer, get_visible, pk_of, reject_unknown
 from crm.discipline import engine as discipline
-from crm.pipeline.services.common import (
-    editable_customer,
-    full_clean,
-    get_visible,
-    lock,
-    pk_of,
-    reject_unknown,
-    save_version,
-)
+from crm.pipeline.services.common import full_clean, lock, save_version
 from crm.records.models import Record
 
 from . import rules

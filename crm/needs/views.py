@@ -22,8 +22,8 @@ from crm.core.actor import Actor
 from crm.core.errors import PreconditionFailed
 from crm.core.forms import apply_errors
 from crm.customers.models import Customer
+from crm.customers.services.related import editable_customer
 from crm.customers.views.archive import timeline_context
-from crm.pipeline.services.common import editable_customer
 from crm.records.forms import DATETIME_LOCAL, now_local
 
 from . import rules, selectors, services

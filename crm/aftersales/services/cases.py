@@ -18,22 +18,12 @@ from django.db import transaction
 
 from crm.audit import services as audit
 from crm.core.actor import Actor
+from crm.customers.services.related import editable_customer, get_visible, reject_unknown
 from crm.records.rules import is_filler
 
 from .. import rules
 from ..models import Case
-from .common import (
-    editable_customer,
-    full_clean,
-    get_visible,
-    locked_for_edit,
-    reject_unknown,
-    save_new,
-    save_version,
-    snapshot,
-    squash,
-    text,
-)
+from .common import full_clean, locked_for_edit, save_new, save_version, snapshot, squash, text
 
 CASE_FIELDS = ("kind", "title", "story", "lessons", "tags")
 

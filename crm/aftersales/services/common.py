@@ -14,39 +14,14 @@ from crm.accounts import policy
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.core.actor import Actor
-from crm.core.errors import NotFound, PreconditionFailed
+from crm.core.errors import PreconditionFailed
 from crm.customers.models import Customer
 from crm.customers.services import OWNER_ROLES
+from crm.customers.services.related import (
+    get_visible,
+)
 
 SYSTEM = Actor(None, "system")
-BAD_KEYS = (TypeError, ValueError, OverflowError)
-
-
-def pk_of(value: Any) -> int:
-    return int(value.pk if hasattr(value, "pk") else value)
-
-
-def visible_customer(actor: Actor, customer: Any) -> Customer:
-    try:
-        return Customer.objects.visible_to(actor.user).get(pk=pk_of(customer))
-    except (Customer.DoesNotExist, *BAD_KEYS) as exc:
-        raise NotFound() from exc
-
-
-def editable_customer(actor: Actor, customer: Any) -> Customer:
-    """A customer the actor may edit: hidden or missing is NotFound, seen only PermissionDenied."""
-    found = visible_customer(actor, customer)
-    policy.require_edit_customer(actor.user, found)
-    return found
-
-
-def get_visible[M: models.Model](actor: Actor, model: type[M], pk: Any) -> M:
-    """A row of a visible customer; missing and hidden answer alike (NotFound)."""
-    manager: Any = model._default_manager
-    try:
-        return manager.visible_to(actor.user).select_related("customer").get(pk=pk_of(pk))
-    except (model.DoesNotExist, *BAD_KEYS) as exc:  # type: ignore[attr-defined]
-        raise NotFound() from exc
 
 
 def locked_for_edit[M: models.Model](
@@ -62,12 +37,6 @@ def locked_for_edit[M: models.Model](
         )
     locked.customer = visible.customer
     return locked  # type: ignore[no-any-return]
-
-
-def reject_unknown(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"不能直接修改的字段: {', '.join(sorted(unknown))}")
 
 
 Checks = Callable[[], Mapping[str, str | None]]

@@ -22,25 +22,19 @@ from django.utils import timezone
 
 from crm.audit import services as audit
 from crm.core.actor import Actor
+from crm.customers.services.related import (
+    BAD_KEYS,
+    editable_customer,
+    get_visible,
+    pk_of,
+    reject_unknown,
+)
 from crm.pipeline.models import Contract
 from crm.records.rules import CONTENT_MESSAGE, is_filler
 
 from .. import clocks, rules
 from ..models import Delivery, DeliveryProgress
-from .common import (
-    BAD_KEYS,
-    editable_customer,
-    full_clean,
-    get_visible,
-    locked_for_edit,
-    pk_of,
-    reject_unknown,
-    save_new,
-    save_version,
-    snapshot,
-    squash,
-    text,
-)
+from .common import full_clean, locked_for_edit, save_new, save_version, snapshot, squash, text
 
 DELIVERY_FIELDS = ("title", "contract", "delivered_on", "accepted_on", "notes")
 AUDITED = (*DELIVERY_FIELDS, "acceptance_due_on", "survey_due_on")

@@ -24,18 +24,16 @@ from django.utils import timezone
 
 from crm.audit import services as audit
 from crm.core.actor import Actor
+from crm.customers.services.related import editable_customer, get_visible, reject_unknown
 from crm.records.rules import CONTENT_MESSAGE, RESULT_MESSAGE, is_filler, is_filler_result
 
 from .. import clocks, rules
 from ..choices import FeedbackKind, FeedbackStatus
 from ..models import Feedback
 from .common import (
-    editable_customer,
     full_clean,
-    get_visible,
     lock_customer,
     locked_for_edit,
-    reject_unknown,
     save_new,
     save_version,
     snapshot,

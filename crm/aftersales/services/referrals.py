@@ -27,23 +27,18 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.core.actor import Actor
 from crm.customers.models import Customer
+from crm.customers.services.related import (
+    BAD_KEYS,
+    editable_customer,
+    get_visible,
+    pk_of,
+    reject_unknown,
+)
 
 from .. import rules
 from ..choices import ReferralStatus
 from ..models import Referral
-from .common import (
-    BAD_KEYS,
-    editable_customer,
-    full_clean,
-    get_visible,
-    locked_for_edit,
-    pk_of,
-    reject_unknown,
-    save_version,
-    snapshot,
-    squash,
-    text,
-)
+from .common import full_clean, locked_for_edit, save_version, snapshot, squash, text
 
 REFERRAL_FIELDS = (
     "referred",

@@ -25,6 +25,7 @@ from django.utils import timezone
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.core.actor import Actor
+from crm.customers.services.related import editable_customer, get_visible, reject_unknown
 from crm.records.rules import is_filler
 
 from .. import rules
@@ -32,12 +33,9 @@ from ..choices import RiskLevel, RiskOutcome, RiskStatus
 from ..models import Risk
 from .common import (
     check_owner,
-    editable_customer,
     full_clean,
-    get_visible,
     lock_customer,
     locked_for_edit,
-    reject_unknown,
     save_new,
     save_version,
     snapshot,

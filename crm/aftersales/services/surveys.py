@@ -23,18 +23,20 @@ from django.utils import timezone
 
 from crm.audit import services as audit
 from crm.core.actor import Actor
+from crm.customers.services.related import (
+    BAD_KEYS,
+    editable_customer,
+    get_visible,
+    pk_of,
+    reject_unknown,
+)
 
 from .. import clocks, rules
 from ..models import Delivery, Survey
 from .common import (
-    BAD_KEYS,
-    editable_customer,
     full_clean,
-    get_visible,
     lock_customer,
     locked_for_edit,
-    pk_of,
-    reject_unknown,
     save_new,
     save_version,
     snapshot,

@@ -28,18 +28,12 @@ from crm.core.actor import Actor
 from crm.customers.choices import Level
 from crm.customers.models import Customer
 from crm.customers.services.numbers import next_in_sequence
+from crm.customers.services.related import editable_customer, get_visible, pk_of, reject_unknown
 
 from .. import rules
 from ..choices import SIGNED_STATUSES, ContractStatus
 from ..models import Contract, Opportunity, Order, TierRules
-from .common import (
-    editable_customer,
-    full_clean,
-    get_visible,
-    lock,
-    pk_of,
-    reject_unknown,
-)
+from .common import full_clean, lock
 
 CONTRACT_FIELDS = (
     "number",

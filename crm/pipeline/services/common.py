@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,40 +10,9 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from crm.accounts import policy
 from crm.accounts.models import User
-from crm.core.actor import Actor
-from crm.core.errors import NotFound, PreconditionFailed
-from crm.customers.models import Customer
+from crm.core.errors import PreconditionFailed
 from crm.customers.services import OWNER_ROLES
-
-
-def pk_of(value: Any) -> int:
-    return int(value.pk if hasattr(value, "pk") else value)
-
-
-def get_visible[M: models.Model](actor: Actor, model: type[M], pk: Any) -> M:
-    """A row of a visible customer (through its `customer`); missing and hidden answer alike."""
-    manager: Any = model._default_manager
-    try:
-        return manager.visible_to(actor.user).select_related("customer").get(pk=pk_of(pk))
-    except (model.DoesNotExist, TypeError, ValueError, OverflowError) as exc:  # type: ignore[attr-defined]
-        raise NotFound() from exc
-
-
-def editable_customer(actor: Actor, customer: Any) -> Customer:
-    try:
-        found = Customer.objects.visible_to(actor.user).get(pk=pk_of(customer))
-    except (Customer.DoesNotExist, TypeError, ValueError, OverflowError) as exc:
-        raise NotFound() from exc
-    policy.require_edit_customer(actor.user, found)
-    return found
-
-
-def reject_unknown(fields: Mapping[str, Any], allowed: Iterable[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValidationError(f"不能直接修改的字段: {', '.join(sorted(unknown))}")
 
 
 def check_owner(owner: User | None, field: str = "owner") -> None:

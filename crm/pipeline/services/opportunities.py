@@ -23,6 +23,7 @@ from crm.core.actor import Actor
 from crm.customers.choices import Stage as CustomerStage
 from crm.customers.models import Customer
 from crm.customers.services import change_stage
+from crm.customers.services.related import editable_customer, get_visible, pk_of, reject_unknown
 from crm.workdays import sla
 
 from .. import rules
@@ -36,16 +37,7 @@ from ..models import (
     Pipeline,
     Stage,
 )
-from .common import (
-    check_owner,
-    editable_customer,
-    full_clean,
-    get_visible,
-    lock,
-    pk_of,
-    reject_unknown,
-    save_version,
-)
+from .common import check_owner, full_clean, lock, save_version
 
 FIELDS = (
     "name",
