@@ -14,7 +14,8 @@ rows; the counts are exact.
   calendar: due today = due on or after the last working day up to today (a follow-up due
   Friday is still "today's" on Saturday); overdue = due before it. Overdue days are
   recomputed for `today`, so the agenda is right even when the daily job has not run yet.
-- The team view (`member_counts`) gives the same counts per member in three queries.
+- The team view (`member_counts`) gives the same counts per member in three queries, and the
+  breached SLA clocks per member in seven more (crm.discipline.sla.member_breaches).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from crm.accounts import policy
 from crm.accounts.choices import Role
@@ -202,7 +204,8 @@ def agenda(viewer: User, user: User, today: datetime.date) -> Agenda:
 
 
 def member_counts(viewer: User, members: list[User], today: datetime.date) -> list[dict[str, Any]]:
-    """The team view: per member, the agenda's counts as the viewer sees them (3 queries)."""
+    """The team view: per member, the agenda's counts as the viewer sees them, and the SLA
+    clocks open past due (3 + 7 queries)."""
     if not members:
         return []
     edge = last_workday(today)
@@ -241,5 +244,7 @@ def member_counts(viewer: User, members: list[User], today: datetime.date) -> li
         by_user[row.pop("owner")].update(row)
     for row in late:
         by_user[row.pop("maintainer")].update(row)
-    names = ("escalated", *SECTIONS)
+    for pk, n in sla.member_breaches(viewer, members, today, timezone.now()).items():
+        by_user[pk]["clocks_breached"] = n
+    names = ("escalated", *SECTIONS, "clocks_breached")
     return [{"user": m, **{name: by_user[m.pk].get(name, 0) for name in names}} for m in members]

@@ -24,11 +24,19 @@ import dataclasses
 import datetime
 from typing import Any
 
+from django.db.models import Count
+
+from crm.accounts import policy
 from crm.accounts.models import User
 from crm.aftersales import selectors as aftersales
+from crm.aftersales.choices import FeedbackKind
+from crm.aftersales.models import Delivery, Feedback, Survey
 from crm.customers.models import Customer
 from crm.pipeline import clocks as pipeline
+from crm.pipeline.choices import SIGNED_STATUSES, OpportunityStatus
+from crm.pipeline.models import Contract, Objection, Opportunity
 from crm.workdays import sla
+from crm.workdays.calendar import add_workdays
 
 CODES = ("solution", "objection", "handover", "acceptance", "survey", "improvement")
 ORDER = {code: i for i, code in enumerate(CODES)}
@@ -140,4 +148,60 @@ def breach_counts(
     late = aftersales.breach_counts(user, today, customer=customer, owner=owner)
     for code in ("acceptance", "survey", "improvement", "total"):
         counts[code] += late[code]
+    return counts
+
+
+# --- the team view: breaches per member, counted in the database ---------------------------
+
+
+def started_before_breach(clock: sla.Clock, today: datetime.date) -> datetime.date:
+    """The day a working-day clock must have started before to be past due on `today`:
+    due_on(clock, s) < today exactly when s < this day (due_on grows with s)."""
+    return add_workdays(today, -clock.workdays)
+
+
+def member_breaches(
+    viewer: User, members: list[User], today: datetime.date, now: datetime.datetime
+) -> dict[int, int]:
+    """{member pk: clocks open past due} for the agenda's team table, the same clocks as each
+    member's agenda counts (owner_summary), as the viewer sees them: seven grouped COUNTs
+    (after the viewer's scope), whatever the number of members or clocks."""
+    if not members:
+        return {}
+    ids = [m.pk for m in members]
+    seen = policy.customer_scope(viewer, "customer__")
+    seen_objections = policy.customer_scope(viewer, "opportunity__customer__")
+    by_owner = [
+        Opportunity.objects.filter(seen, owner_id__in=ids, status=OpportunityStatus.OPEN)
+        .filter(solution_submitted_on__isnull=True)
+        .filter(needs_confirmed_on__lt=started_before_breach(sla.SOLUTION, today))
+        .values_list("owner_id"),
+        Objection.objects.filter(seen_objections, opportunity__owner_id__in=ids)
+        .filter(answered_at__isnull=True, raised_at__lt=now - sla.HOURS_24)
+        .values_list("opportunity__owner_id"),
+        Contract.objects.filter(seen, customer__owner_id__in=ids, status__in=SIGNED_STATUSES)
+        .filter(handover_on__isnull=True)
+        .filter(signed_on__lt=started_before_breach(sla.HANDOVER, today))
+        .values_list("customer__owner_id"),
+        Delivery.objects.visible_to(viewer)
+        .filter(customer__owner_id__in=ids, delivered_on__isnull=False)
+        .filter(accepted_on__isnull=True, acceptance_due_on__lt=today)
+        .values_list("customer__owner_id"),
+        Delivery.objects.visible_to(viewer)
+        .filter(customer__owner_id__in=ids, accepted_on__isnull=False)
+        .filter(surveyed_on__isnull=True, survey_due_on__lt=today)
+        .values_list("customer__owner_id"),
+        Survey.objects.visible_to(viewer)
+        .filter(customer__owner_id__in=ids, improvement_planned_on__isnull=True)
+        .filter(improvement_due_on__lt=today)
+        .values_list("customer__owner_id"),
+        Feedback.objects.visible_to(viewer)
+        .filter(customer__owner_id__in=ids, kind=FeedbackKind.SUGGESTION)
+        .filter(improvement_planned_on__isnull=True, improvement_due_on__lt=today)
+        .values_list("customer__owner_id"),
+    ]
+    counts = dict.fromkeys(ids, 0)
+    for rows in by_owner:
+        for owner_id, n in rows.annotate(n=Count("pk")).order_by():
+            counts[owner_id] += n
     return counts

@@ -347,3 +347,48 @@ def test_the_agenda_page_costs_the_same_queries_at_two_sizes(
     small = queries()
     grow(personas, customer, 4)
     assert queries() == small
+
+
+# --- the team view ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("clock", [rules.SOLUTION, rules.HANDOVER])
+def test_the_breach_cutoff_agrees_with_the_due_date_across_the_holiday(clock: Any) -> None:
+    for today in (D(2026, 9, 25) + datetime.timedelta(days=i) for i in range(25)):
+        cutoff = sla.started_before_breach(clock, today)
+        for start in (D(2026, 9, 15) + datetime.timedelta(days=i) for i in range(35)):
+            due = rules.due_on(clock, start)
+            assert (due < today) == (start < cutoff), (clock.code, today, start, due)
+
+
+def test_the_team_table_counts_each_members_breached_clocks_as_their_agenda_does(
+    personas: Personas, book: Customer, customer_of: Any, django_assert_num_queries: Any
+) -> None:
+    b = personas.bob
+    theirs: Customer = customer_of(b, name="杭州西湖文旅集团有限公司")
+    opportunity(b, theirs, "文旅大屏", D(2026, 9, 28))  # due Thu 8 Oct: breached
+    delivery(b, theirs, "未验收", delivered_on=D(2026, 10, 9))  # due Wed 14 Oct: open
+    members = [personas.alice, personas.bob, personas.carol]
+    add_workdays(TODAY, -1)  # the calendar's overrides, read once per process
+
+    with django_assert_num_queries(8):  # the manager's teams, then one COUNT per clock table
+        counts = sla.member_breaches(personas.carol, members, TODAY, NOW)
+
+    expected = {
+        m.pk: sla.owner_summary(personas.carol, m, TODAY).breaches["total"] for m in members
+    }
+    assert counts == expected == {personas.alice.pk: 5, personas.bob.pk: 1, personas.carol.pk: 0}
+    # open past due: alice's five (the late acceptance is answered, so not on her agenda);
+    # what the viewer may not see is not counted: dave (another team) sees none of it
+    assert sla.member_breaches(personas.dave, members, TODAY, NOW) == dict.fromkeys(
+        [m.pk for m in members], 0
+    )
+
+
+def test_the_agenda_team_table_shows_the_breached_clocks(
+    personas: Personas, book: Customer
+) -> None:
+    html = signed_in(personas.carol).get("/agenda/").content.decode()
+    row = html[html.index(f'data-member="{personas.alice.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert '<td class="text-danger fw-bold" data-count="clocks_breached">5</td>' in row
