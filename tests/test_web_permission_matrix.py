@@ -306,6 +306,8 @@ APPROVE = {"alice": 403, "bob": 404, "carol": 200, "dave": 404, "erin": 403, "ad
 CASE_EDIT = {"alice": 200, "bob": 403, "carol": 200, "dave": 403, "erin": 403, "admin": 200}
 AFTERSALES_PAGES: list[tuple[str, dict[str, int]]] = [
     ("/customers/{pk}/aftersales/", SEE),
+    ("/customers/{pk}/aftersales/deliveries/", SEE),  # 显示全部: one section in full
+    ("/customers/{pk}/aftersales/referrals/", SEE),
     ("/customers/{pk}/deliveries/new/", EDIT),
     ("/deliveries/{delivery}/edit/", EDIT),
     ("/deliveries/{delivery}/deliver/", EDIT),
@@ -313,16 +315,21 @@ AFTERSALES_PAGES: list[tuple[str, dict[str, int]]] = [
     ("/deliveries/{delivery}/progress/", EDIT),
     ("/customers/{pk}/surveys/new/", EDIT),
     ("/surveys/{survey}/plan/", EDIT),
+    ("/surveys/{survey}/edit/", EDIT),
     ("/customers/{pk}/feedback/new/", EDIT),
     ("/feedback/{feedback}/resolve/", EDIT),
     ("/feedback/{feedback}/reopen/", EDIT),
     ("/feedback/{feedback}/plan/", EDIT),
+    ("/feedback/{feedback}/edit/", EDIT),
     ("/customers/{pk}/referrals/new/", EDIT),
+    ("/customers/{pk}/referrals/candidates/?q=东莞", EDIT),  # the referred-customer search
+    ("/referrals/{referral}/edit/", EDIT),
     ("/referrals/{referral}/approve/", APPROVE),
     ("/referrals/{referral}/pay/", APPROVE),
     ("/customers/{pk}/risks/new/", EDIT),
     ("/risks/{risk}/close/", EDIT),
     ("/risks/{risk}/reopen/", EDIT),
+    ("/risks/{risk}/edit/", EDIT),
     ("/customers/{pk}/cases/new/", EDIT),
     ("/cases/", EVERYONE),  # the customer is named only to those who see it
     ("/cases/?kind=won&tag=华南&q=响应", EVERYONE),

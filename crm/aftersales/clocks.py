@@ -4,7 +4,7 @@
   Delivery.accepted_on;
 - survey 满意度调查: starts on Delivery.accepted_on, due 7 working days later, answered by
   Delivery.surveyed_on (the delivery's first survey);
-- improvement 改进方案: starts on Survey.surveyed_on (when it has suggestions) or on
+- improvement 优化方案: starts on Survey.surveyed_on (when it has suggestions) or on
   Feedback.received_on (a suggestion), due 15 working days later, answered by
   improvement_planned_on.
 

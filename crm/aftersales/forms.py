@@ -29,6 +29,7 @@ from .choices import (
 
 NONE_LABEL = gettext_lazy("(无)")
 CHOOSE = gettext_lazy("请选择")
+NOT_LINKED = gettext_lazy("(不关联客户档案)")
 TAG_SPLIT = re.compile(r"[,，、;；\s]+")
 SCORES_5 = [("", CHOOSE), *((str(n), str(n)) for n in range(5, 0, -1))]
 
@@ -79,6 +80,12 @@ def _choice(label: Any, choices: Any, *, missing: Any, col: str = "col-sm-6") ->
 
 def _pk(value: Any) -> int | None:
     return int(value) if value else None
+
+
+def require(form: forms.Form, *names: str) -> None:
+    """An edit dialog needs the dates a new row defaults to today."""
+    for name in names:
+        form.fields[name].required = True
 
 
 # --- deliveries -------------------------------------------------------------------------------
@@ -238,15 +245,28 @@ class ReasonForm(DialogForm):
 # --- referrals --------------------------------------------------------------------------------
 
 
+class ReferredField(forms.ChoiceField):
+    """The referred customer, picked from the search box's results (the options come from
+    views.picker.referral_candidates): any customer id is taken here; the service checks that
+    it is a customer the user sees, not the referrer, and not referred before."""
+
+    template = "aftersales/_referred_picker.html"
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value).isdigit()
+
+
 class ReferralForm(DialogForm):
-    referred_number = _col(
-        forms.CharField(
-            label=gettext_lazy("被推荐客户编号"),
-            max_length=60,
+    referred = _col(
+        ReferredField(
+            label=gettext_lazy("被推荐客户(已建档)"),
             required=False,
-            help_text=gettext_lazy("已建档的客户填写其客户编号;审批奖励前须关联客户档案"),
+            error_messages={"invalid_choice": gettext_lazy("请从搜索结果中选择被推荐客户")},
+            help_text=gettext_lazy(
+                "输入名称、编号或拼音搜索已建档的客户;未建档的填写下方名称,审批奖励前须关联客户档案"
+            ),
         ),
-        "col-sm-6",
+        "col-12",
     )
     referred_name = _col(
         forms.CharField(label=gettext_lazy("被推荐客户名称"), max_length=200, required=False),
@@ -264,6 +284,18 @@ class ReferralForm(DialogForm):
         "col-12",
     )
     notes = _text(gettext_lazy("备注"), rows=2)
+
+    def __init__(
+        self, data: Any, *, referred: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
+        """`referred`: the option of the customer linked now (the one typed or saved)."""
+        super().__init__(data, **kwargs)
+        self.fields["referred"].choices = [("", NOT_LINKED), *(referred or [])]  # type: ignore[attr-defined]
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["referred"] = _pk(data.get("referred"))
+        return data
 
 
 class PayForm(DialogForm):

@@ -354,8 +354,11 @@ class Referral(ChoiceLabels, Tracked):
         indexes = [models.Index(fields=["customer", "-id"], name="referral_by_referrer")]
 
     def __str__(self) -> str:
-        name = self.referred_name or (str(self.referred) if self.referred_id else "")
-        return f"转介绍:{name}"
+        # on the referrer's timeline: never the referred archive's name, which its readers
+        # may not be allowed to see
+        if self.referred_id:
+            return f"转介绍:客户档案 #{self.referred_id}"
+        return f"转介绍:{self.referred_name}"
 
     @property
     def referrer(self) -> Any:

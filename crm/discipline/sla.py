@@ -1,7 +1,7 @@
 """The SLA clocks of the five-step process (seed 002) in one read, for the customer page's
 服务时限 card and the owner's agenda: the step-4 clocks of crm.pipeline.clocks (solution 方案提交,
 objection 异议响应, handover 内部交接) merged with the after-sales ones of
-crm.aftersales.selectors (acceptance 验收确认, survey 满意度调查, improvement 改进方案).
+crm.aftersales.selectors (acceptance 验收确认, survey 满意度调查, improvement 优化方案).
 
 - Rows are `crm.workdays.sla.ClockRow`s, soonest due first; on the same day a breached clock
   comes first, then the order of the process. Breached ones say so (`row.breached`).

@@ -30,8 +30,6 @@ from . import rules, selectors, services
 from .forms import ROLE_CHOICES, AnalysisForm, ChangeForm, chain_rows, chain_specs
 from .models import DemandChange, NeedsAnalysis
 
-STALE = _("刚被他人修改过;您填写的内容已保留,核对后再次保存将以您填写的为准。")
-
 
 def _actor(request: HttpRequest) -> Actor:
     return Actor(request.user, "web")  # type: ignore[arg-type]
@@ -113,7 +111,10 @@ def _analysis_dialog(
             )
             return _refreshed(request, customer, _("已修改需求分析"))
         except PreconditionFailed as exc:
-            form.add_error(None, _("这份需求分析") + STALE)
+            form.add_error(
+                None,
+                _("这份需求分析刚被他人修改过;您填写的内容已保留,核对后再次保存将以您填写的为准。"),
+            )
             version = exc.details.get("current_version", version)
         except ValidationError as exc:
             apply_errors(form, exc)
@@ -178,7 +179,10 @@ def _change_dialog(
             services.update_change(actor, change, expected_version=version, **form.service_fields())
             return _refreshed(request, customer, _("已修改需求变化"))
         except PreconditionFailed as exc:
-            form.add_error(None, _("这条需求变化") + STALE)
+            form.add_error(
+                None,
+                _("这条需求变化刚被他人修改过;您填写的内容已保留,核对后再次保存将以您填写的为准。"),
+            )
             version = exc.details.get("current_version", version)
         except ValidationError as exc:
             apply_errors(form, exc)

@@ -7,7 +7,7 @@
 | handover 内部交接 | contract signed | 1 working day later |
 | acceptance 验收确认 | delivered | 3 working days later |
 | survey 满意度调查 | accepted | 7 working days later |
-| improvement 改进方案 | suggestion received | 15 working days later |
+| improvement 优化方案 | suggestion received | 15 working days later |
 
 A day clock is met when the step is done on or before its due date; it is breached when it is
 still open after its due date, or was done after it. `status()` answers one of open / met /
@@ -38,7 +38,7 @@ SOLUTION = Clock("solution", _("方案提交"), 3)
 HANDOVER = Clock("handover", _("内部交接"), 1)
 ACCEPTANCE = Clock("acceptance", _("验收确认"), 3)
 SURVEY = Clock("survey", _("满意度调查"), 7)
-IMPROVEMENT = Clock("improvement", _("改进方案"), 15)
+IMPROVEMENT = Clock("improvement", _("优化方案"), 15)
 OBJECTION_LABEL = _("异议响应")
 DAY_CLOCKS = {c.code: c for c in (SOLUTION, HANDOVER, ACCEPTANCE, SURVEY, IMPROVEMENT)}
 

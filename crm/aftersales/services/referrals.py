@@ -38,7 +38,8 @@ from crm.customers.services.related import (
 from .. import rules
 from ..choices import ReferralStatus
 from ..models import Referral
-from .common import full_clean, locked_for_edit, save_version, snapshot, squash, text
+from .common import full_clean, locked_for_edit, save_version, squash, text
+from .common import snapshot as shared_snapshot
 
 REFERRAL_FIELDS = (
     "referred",
@@ -49,6 +50,15 @@ REFERRAL_FIELDS = (
     "notes",
 )
 AUDITED = (*REFERRAL_FIELDS, "status", "approved_on", "paid_on")
+
+
+def snapshot(referral: Referral, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The audited values, the referred customer as its archive id only: the referrer's
+    timeline is read by people who may not see the referred customer."""
+    data = shared_snapshot(referral, fields)
+    if data.get("referred") is not None:
+        data["referred"] = f"客户档案 #{referral.referred_id}"
+    return data
 
 
 def get_visible_referral(actor: Actor, pk: Any) -> Referral:

@@ -166,3 +166,20 @@ def test_only_a_pending_referral_is_corrected(
     with pytest.raises(ValidationError) as refused:
         services.update_referral(actor(personas.alice), made, reward_amount=Decimal("9000.00"))
     assert refused.value.message_dict == {"status": ["已审批的转介绍不能再修改"]}
+
+
+def test_the_referrers_timeline_names_the_referred_archive_by_id_only(
+    personas: Personas, customer: Customer, referred: Customer
+) -> None:
+    made = referral(personas, customer, referred=referred, reward_amount=Decimal("3000"))
+    services.update_referral(actor(personas.alice), made, referred=None, referred_name="某公司")
+
+    rows = AuditEvent.objects.filter(object_id=str(made.pk), object_type="aftersales.referral")
+    create, update = rows.order_by("pk")
+    assert (create.object_repr, create.changes["referred"]) == (
+        f"转介绍:客户档案 #{referred.pk}",
+        {"before": None, "after": f"客户档案 #{referred.pk}"},
+    )
+    assert update.changes["referred"] == {"before": f"客户档案 #{referred.pk}", "after": None}
+    assert update.object_repr == "转介绍:某公司"
+    assert referred.name not in str(list(rows.values_list("object_repr", "changes")))

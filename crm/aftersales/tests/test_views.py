@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import html as html_lib
 import re
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -130,6 +131,9 @@ def refreshed(page: str) -> None:
     assert 'id="customer-header" class="page-header mb-3" hx-swap-oob="true"' in page
     assert 'id="timeline" hx-swap-oob="true"' in page
     assert '<div id="messages" hx-swap-oob="true">' in page
+    # the 服务时限 card's shell, out of band: swapped in, it loads the clocks again
+    shell = element(page, "sla-card", "div")
+    assert 'hx-swap-oob="true" hx-get="/customers/' in shell and 'hx-trigger="load"' in shell
 
 
 # --- the card on the customer page ----------------------------------------------------------
@@ -195,17 +199,17 @@ def test_the_card_shows_surveys_the_core_pool_feedback_referrals_risks_and_cases
     assert 'id="core-badge"' in page and "核心客户" in element(page, "core-badge", "span")
     assert words(element(page, f"survey-{top.pk}")) == (
         "综合满意度 95 分 2026-10-09 服务响应速度 4/5 · 交付成果 5/5 · 合作或推荐意向 有 "
-        "改进建议:希望每月提供运维报告 优化方案期限 2026-10-29 优化方案"
+        "改进建议:希望每月提供运维报告 优化方案期限 2026-10-29 优化方案 修改"
     )
     assert words(element(page, f"feedback-{complaint.pk}")) == (
-        "投诉 服务响应 · 2026-10-12 待处理 工程师响应慢,等了两天 处理"
+        "投诉 服务响应 · 2026-10-12 待处理 工程师响应慢,等了两天 处理 修改"
     )
     assert words(element(page, f"referral-{made.pk}")) == (
-        "深圳市腾飞科技有限公司 → 东莞市新星电子有限公司 待审批 2026-10-12 · 奖励 ¥2,000.00"
+        "深圳市腾飞科技有限公司 → 东莞市新星电子有限公司 待审批 2026-10-12 · 奖励 ¥2,000.00 修改"
     )
     assert words(element(page, f"risk-{open_risk.pk}")) == (
         "竞争风险 高风险 处理中 竞争对手报价低 15% 应对措施:本周安排技术交流,突出售后响应优势 "
-        "负责人 张爱丽 · 处理期限 2026-10-20 关闭"
+        "负责人 张爱丽 · 处理期限 2026-10-20 关闭 修改"
     )
     assert "处理期限 2026-10-09 · 已超期" in words(element(page, f"risk-{late_risk.pk}"))
     assert f'href="/cases/{story.pk}/"' in element(page, f"customer-case-{story.pk}")
@@ -255,10 +259,19 @@ def test_the_card_costs_the_same_queries_at_any_size(
     with CaptureQueriesContext(connection) as large:
         context = card_context(user, detail)
 
-    # deliveries and their progress notes, surveys, the core pool, feedback, referrals, risks,
-    # cases (a sales manager's managed teams were read with the customer's edit right)
-    assert (len(small), len(large)) == (8, 8)
+    # deliveries and their progress notes, surveys, feedback, referrals, risks, cases, the
+    # core pool, the sections' totals (a sales manager's managed teams were read with the
+    # customer's edit right)
+    assert (len(small), len(large)) == (9, 9)
     assert [len(context[k]) for k in ("deliveries", "surveys", "feedback", "risks")] == [10] * 4
+    assert context["totals"] == {
+        "deliveries": 13,
+        "surveys": 13,
+        "feedback": 13,
+        "referrals": 13,
+        "risks": 13,
+        "cases": 13,
+    }
 
 
 def test_the_card_view_costs_the_same_queries_at_any_size(
@@ -267,14 +280,16 @@ def test_the_card_view_costs_the_same_queries_at_any_size(
     client = client_for(personas.alice)
     url = f"/customers/{customer.pk}/aftersales/"
     _fill(personas, customer, 1)
-    # session, user, the customer (with the edit right), then the card's eight
+    # session, user, the customer (with the edit right), then the card's nine
     client.get(url, **HX)  # a new client's first request also checks that users exist
-    with django_assert_num_queries(11):
-        client.get(url, **HX)
+    with django_assert_num_queries(12):
+        first = text(client.get(url, **HX))
     _fill(personas, customer, 11)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         page = text(client.get(url, **HX))
     assert page.count('<li class="list-group-item" id="delivery-') == 10
+    assert 'id="deliveries-all"' not in first
+    assert words(element(page, "deliveries-all", "button")) == "显示全部 12 条"
 
 
 def test_the_card_needs_sight_of_the_customer(
@@ -625,14 +640,16 @@ def test_a_suggestion_gets_its_plan_before_it_is_resolved(
 # --- referrals --------------------------------------------------------------------------------
 
 
-def test_a_referral_links_the_referred_customer_by_number(
+def test_a_referral_links_the_referred_customer_picked_from_the_search(
     personas: testing.Personas, customer: Customer, customer_of: Any
 ) -> None:
     other = customer_of(personas.alice, name="东莞市新星电子有限公司")
+    hidden = customer_of(personas.dave, name="东莞市隐秘贸易有限公司")
     client = client_for(personas.alice)
     url = f"/customers/{customer.pk}/referrals/new/"
+    dialog = text(client.get(url, **HX))
     post = {
-        "referred_number": other.number,
+        "referred": str(other.pk),
         "referred_name": "",
         "referred_on": "2026-10-10",
         "reward_amount": "2,000",
@@ -640,12 +657,14 @@ def test_a_referral_links_the_referred_customer_by_number(
         "notes": "",
     }
 
-    unknown = text(client.post(url, {**post, "referred_number": "KH-NOPE"}, **HX))
-    itself = text(client.post(url, {**post, "referred_number": customer.number}, **HX))
-    assert "没有找到编号为 KH-NOPE 的客户" in unknown
-    assert "推荐客户与被推荐客户不能是同一个客户" in words(
-        element(itself, "referred_number-error", "div")
-    )
+    unseen = text(client.post(url, {**post, "referred": str(hidden.pk)}, **HX))
+    itself = text(client.post(url, {**post, "referred": str(customer.pk)}, **HX))
+    assert f'hx-get="/customers/{customer.pk}/referrals/candidates/"' in dialog
+    assert 'form="referred-search-none"' in dialog  # Enter in the box searches, not saves
+    assert "被推荐客户不存在" in words(element(unseen, "referred-error", "div"))
+    assert "东莞市隐秘贸易有限公司" not in unseen
+    assert "推荐客户与被推荐客户不能是同一个客户" in words(element(itself, "referred-error", "div"))
+    assert f'<option value="{customer.pk}" selected>' in itself  # what was picked stays
     assert not Referral.objects.exists()
 
     page = text(client.post(url, post, **HX))
@@ -659,6 +678,73 @@ def test_a_referral_links_the_referred_customer_by_number(
     )
     assert len(actions("referral.create")) == 1
     assert "已登记转介绍:东莞市新星电子有限公司" in page
+
+
+def options(page: str) -> list[tuple[str, str]]:
+    found = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', page)
+    return [(value, label) for value, label in found]
+
+
+def test_the_referral_search_offers_matching_customers_the_user_may_see(
+    personas: testing.Personas, customer: Customer, customer_of: Any
+) -> None:
+    near = customer_of(personas.alice, name="东莞市新星电子有限公司")
+    far = customer_of(personas.alice, name="东莞市新光照明有限公司")
+    customer_of(personas.dave, name="东莞市新华贸易有限公司")  # dave's: hidden from alice
+    client = client_for(personas.alice)
+    url = f"/customers/{customer.pk}/referrals/candidates/"
+
+    by_name = text(client.get(url, {"q": "东莞市新"}, **HX))
+    by_number = text(client.get(url, {"q": near.number}, **HX))
+    by_pinyin = text(client.get(url, {"q": "xinxing"}, **HX))
+    kept = text(client.get(url, {"q": "新光", "referred": str(near.pk)}, **HX))
+    itself = text(client.get(url, {"q": "腾飞"}, **HX))
+    empty = text(client.get(url, {"q": ""}, **HX))
+
+    label = f"{near.name} · {near.number}"
+    assert options(by_name) == [
+        ("", "(不关联客户档案)"),
+        (str(far.pk), f"{far.name} · {far.number}"),
+        (str(near.pk), label),
+    ]
+    assert options(by_number) == [("", "(不关联客户档案)"), (str(near.pk), label)]
+    assert options(by_pinyin) == [("", "(不关联客户档案)"), (str(near.pk), label)]
+    assert f'<option value="{near.pk}" selected>{label}</option>' in kept
+    assert [v for v, _l in options(kept)] == ["", str(near.pk), str(far.pk)]
+    assert "没有找到与“腾飞”匹配的客户" in itself and options(itself)[1:] == [
+        ("", "没有找到与“腾飞”匹配的客户")
+    ]
+    assert options(empty) == [("", "(不关联客户档案)")]
+
+
+def test_the_referral_search_costs_the_same_queries_at_any_size(
+    personas: testing.Personas, customer: Customer, customer_of: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for(personas.alice)
+    url = f"/customers/{customer.pk}/referrals/candidates/"
+    chosen = customer_of(personas.alice, name="东莞市新星电子有限公司")
+    client.get(url, {"q": "东莞"}, **HX)
+    # session, user, the referrer, the right to edit it, the chosen one, the matches
+    with django_assert_num_queries(6):
+        small = text(client.get(url, {"q": "东莞", "referred": str(chosen.pk)}, **HX))
+    for i in range(25):
+        customer_of(personas.alice, name=f"东莞市第{i}号工厂")
+    with django_assert_num_queries(6):
+        large = text(client.get(url, {"q": "东莞", "referred": str(chosen.pk)}, **HX))
+
+    assert len(options(small)) == 2 and len(options(large)) == 2 + 20 + 1
+    assert "仅显示前 20 个结果,请输入更多字词" in large
+
+
+@pytest.mark.parametrize(("persona", "status"), [("erin", 403), ("dave", 404), ("bob", 404)])
+def test_the_referral_search_is_for_editors_of_the_referrer(
+    personas: testing.Personas, customer: Customer, persona: str, status: int
+) -> None:
+    response = client_for(getattr(personas, persona)).get(
+        f"/customers/{customer.pk}/referrals/candidates/", {"q": "腾飞"}, **HX
+    )
+
+    assert response.status_code == status and "深圳市腾飞科技有限公司" not in text(response)
 
 
 def test_a_manager_approves_and_pays_the_reward_and_sales_may_not(
@@ -838,16 +924,20 @@ DIALOGS = [
     ("/deliveries/{delivery}/progress/", {"noted_on": "2026-10-12", "content": "越权进度说明"}),
     ("/customers/{pk}/surveys/new/", SURVEY_POST),
     ("/surveys/{survey}/plan/", {"plan": "每月提供运维报告", "version": "1"}),
+    ("/surveys/{survey}/edit/", {"overall": "10", "version": "1"}),
     ("/customers/{pk}/feedback/new/", {"kind": "praise", "category": "service", "content": "很好"}),
     ("/feedback/{feedback}/resolve/", {"resolution": "已更换工程师", "version": "1"}),
     ("/feedback/{feedback}/reopen/", {"reason": "越权", "version": "1"}),
     ("/feedback/{feedback}/plan/", {"plan": "越权方案说明", "version": "1"}),
+    ("/feedback/{feedback}/edit/", {"kind": "praise", "category": "service", "content": "越权"}),
     ("/customers/{pk}/referrals/new/", {"referred_name": "越权公司"}),
+    ("/referrals/{referral}/edit/", {"referred_name": "越权公司", "version": "1"}),
     ("/referrals/{referral}/approve/", {"version": "1"}),
     ("/referrals/{referral}/pay/", {"version": "1"}),
     ("/customers/{pk}/risks/new/", RISK_POST),
     ("/risks/{risk}/close/", {"outcome": "effective", "version": "1"}),
     ("/risks/{risk}/reopen/", {"reason": "越权", "version": "1"}),
+    ("/risks/{risk}/edit/", {**RISK_POST, "version": "1"}),
     ("/customers/{pk}/cases/new/", {"kind": "won", "title": "越权案例", "story": "越权经过"}),
     ("/cases/{case}/edit/", {"kind": "won", "title": "越权修改", "story": "越权", "version": "1"}),
     ("/cases/{case}/withdraw/", {"reason": "越权"}),
@@ -1056,3 +1146,524 @@ def test_open_risks_come_before_closed_ones(personas: testing.Personas, customer
         r'<li class="list-group-item" id="risk-(\d+)"', element(page, "risks", "ul")
     )
     assert listed == [str(sooner.pk), str(later.pk), str(closed.pk)]
+
+
+# --- 修改: surveys, feedback, referrals, risks -----------------------------------------------
+
+
+def test_editing_a_survey_starts_from_its_values_and_records_the_reason(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    made = delivery(personas, customer, delivered_on=d(2026, 10, 8), accepted_on=d(2026, 10, 9))
+    row = survey(personas, customer, delivery=made.pk, method="visit", suggestions="希望提供报告")
+    client = client_for(personas.alice)
+    url = f"/surveys/{row.pk}/edit/"
+
+    dialog = text(client.get(url, **HX))
+    page = text(
+        client.post(
+            url,
+            {**SURVEY_POST, "delivery": str(made.pk), "version": "1", "reason": "分数录错"},
+            **HX,
+        )
+    )
+
+    assert "修改满意度调查" in dialog and 'name="version" value="1"' in dialog
+    assert f'<option value="{made.pk}" selected>' in dialog
+    assert 'name="surveyed_on" value="2026-10-09"' in dialog
+    assert '<option value="visit" selected>' in dialog
+    assert re.search(r'name="response_speed"[^>]*>.*?<option value="4" selected>', dialog, re.S)
+    assert re.search(r'name="deliverable"[^>]*>.*?<option value="5" selected>', dialog, re.S)
+    assert 'name="overall" value="85"' in dialog and ">\n希望提供报告</textarea>" in dialog
+    assert "修改原因(选填,记入动态)" in dialog
+    row.refresh_from_db()
+    assert (row.delivery, row.surveyed_on, row.method, row.response_speed) == (
+        made,
+        d(2026, 10, 12),
+        "phone",
+        5,
+    )
+    assert (row.deliverable, row.overall, row.suggestions, row.referral_intent) == (
+        4,
+        92,
+        "希望每月提供运维报告",
+        "yes",
+    )
+    assert (row.improvement_due_on, row.version) == (d(2026, 11, 2), 2)
+    event = AuditEvent.objects.get(action="survey.update")
+    assert (event.actor, event.reason, event.changes["overall"]) == (
+        personas.alice,
+        "分数录错",
+        {"before": 85, "after": 92},
+    )
+    refreshed(page)
+    assert "已修改满意度调查,综合满意度 92 分" in page
+    assert 'id="core-badge"' in page  # 92 分: the customer enters the core pool
+
+
+def test_a_refused_survey_edit_shows_the_messages_and_writes_nothing(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    row = survey(personas, customer)
+    client = client_for(personas.alice)
+    url = f"/surveys/{row.pk}/edit/"
+    post = {**SURVEY_POST, "version": "1"}
+
+    high = text(client.post(url, {**post, "overall": "101"}, **HX))
+    ahead = text(client.post(url, {**post, "surveyed_on": "2026-10-13"}, **HX))
+    unaccepted = delivery(personas, customer, title="二期开发")
+    early = text(client.post(url, {**post, "delivery": str(unaccepted.pk)}, **HX))
+
+    assert "综合满意度请填写 0-100 的整数" in high and 'value="101"' in high
+    assert "调查日期" in words(element(ahead, "surveyed_on-error", "div"))
+    assert "选择一个有效的选项" in early or "delivery-error" in early
+    row.refresh_from_db()
+    assert (row.overall, row.surveyed_on, row.version) == (85, d(2026, 10, 9), 1)
+    assert not actions("survey.update")
+
+
+def test_editing_feedback_moves_its_clock_and_the_complaint_flag(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    row = feedback(personas, customer, received_on=d(2026, 10, 9))
+    client = client_for(personas.alice)
+    url = f"/feedback/{row.pk}/edit/"
+    dialog = text(client.get(url, **HX))
+    post = {
+        "kind": "suggestion",
+        "category": "product",
+        "content": "希望增加移动端审批",
+        "received_on": "2026-10-10",
+        "version": "1",
+        "reason": "客户说明是建议不是投诉",
+    }
+
+    page = text(client.post(url, post, **HX))
+
+    assert '<option value="complaint" selected>' in dialog
+    assert '<option value="service" selected>' in dialog
+    assert ">\n工程师响应慢,等了两天</textarea>" in dialog
+    assert (
+        'name="received_on" value="2026-10-09"' in dialog and 'name="version" value="1"' in dialog
+    )
+    row.refresh_from_db()
+    customer.refresh_from_db()
+    assert (row.kind, row.category, row.content, row.received_on, row.version) == (
+        "suggestion",
+        "product",
+        "希望增加移动端审批",
+        d(2026, 10, 10),
+        2,
+    )
+    assert row.improvement_due_on == d(2026, 10, 30)  # a suggestion: 15 working days
+    assert customer.flag_complaint is False
+    event = AuditEvent.objects.get(action="feedback.update")
+    assert (event.reason, event.changes["kind"]) == (
+        "客户说明是建议不是投诉",
+        {"before": "complaint", "after": "suggestion"},
+    )
+    refreshed(page)
+    assert "已修改客户反馈(建议)" in page and "投诉" not in words(
+        element(page, "customer-header", "div")
+    )
+
+
+def test_a_refused_feedback_edit_writes_nothing(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    row = feedback(personas, customer)
+    client = client_for(personas.alice)
+    url = f"/feedback/{row.pk}/edit/"
+    post = {"kind": "complaint", "category": "service", "version": "1"}
+
+    empty = text(client.post(url, {**post, "content": "", "received_on": ""}, **HX))
+    vague = text(client.post(url, {**post, "content": "无", "received_on": "2026-10-12"}, **HX))
+    ahead = text(client.post(url, {**post, "content": "响应慢", "received_on": "2026-10-13"}, **HX))
+    services.resolve_feedback(alice(personas), row, resolution="已更换驻场工程师并回访")
+    resolved = text(
+        client.post(
+            url, {**post, "content": "响应慢", "received_on": "2026-10-12", "version": "2"}, **HX
+        )
+    )
+
+    assert "请填写反馈内容" in empty and "请填写日期" in words(
+        element(empty, "received_on-error", "div")
+    )
+    assert "不要只写" in vague
+    assert "反馈日期" in words(element(ahead, "received_on-error", "div"))
+    assert "已解决的反馈不能修改,请先重新打开" in resolved and ">\n响应慢</textarea>" in resolved
+    row.refresh_from_db()
+    assert (row.content, row.version) == ("工程师响应慢,等了两天", 2)
+    assert not actions("feedback.update")
+
+
+def test_editing_a_pending_referral_links_the_customer_picked(
+    personas: testing.Personas, customer: Customer, customer_of: Any
+) -> None:
+    other = customer_of(personas.alice, name="东莞市新星电子有限公司")
+    row = referral(personas, customer, referred_on=d(2026, 10, 9), notes="展会上认识")
+    client = client_for(personas.alice)
+    url = f"/referrals/{row.pk}/edit/"
+    dialog = text(client.get(url, **HX))
+    post = {
+        "referred": str(other.pk),
+        "referred_name": "",
+        "referred_on": "2026-10-10",
+        "reward_amount": "3,000",
+        "reward_text": "服务费 9 折",
+        "notes": "展会上认识",
+        "version": "1",
+        "reason": "客户已建档",
+    }
+
+    page = text(client.post(url, post, **HX))
+
+    assert (
+        'value="东莞市新星电子有限公司"' in dialog
+        and 'name="referred_on" value="2026-10-09"' in dialog
+    )
+    assert 'value="2000.00"' in dialog and ">\n展会上认识</textarea>" in dialog
+    assert f'hx-get="/customers/{customer.pk}/referrals/candidates/"' in dialog
+    row.refresh_from_db()
+    assert (row.referred, row.referred_name, row.referred_on) == (other, "", d(2026, 10, 10))
+    assert (row.reward_amount, row.reward_text, row.version) == (
+        Decimal("3000.00"),
+        "服务费 9 折",
+        2,
+    )
+    event = AuditEvent.objects.get(action="referral.update")
+    assert event.reason == "客户已建档"
+    assert event.changes["reward_amount"] == {"before": "2000.00", "after": "3000.00"}
+    refreshed(page)
+    assert "已修改转介绍" in page
+    assert f'<option value="{other.pk}" selected>' in text(client.get(url, **HX))
+
+
+def test_a_refused_referral_edit_writes_nothing(
+    personas: testing.Personas, customer: Customer, customer_of: Any
+) -> None:
+    other = customer_of(personas.alice, name="东莞市新星电子有限公司")
+    row = referral(personas, customer, referred=other.pk)
+    client = client_for(personas.alice)
+    url = f"/referrals/{row.pk}/edit/"
+    post = {"referred": str(other.pk), "referred_on": "2026-10-12", "version": "1"}
+
+    undated = text(client.post(url, {**post, "referred_on": ""}, **HX))
+    nobody = text(client.post(url, {**post, "referred": "", "referred_name": ""}, **HX))
+    itself = text(client.post(url, {**post, "referred": str(customer.pk)}, **HX))
+    services.approve_referral(testing.actor(personas.carol), row)
+    approved = text(client.post(url, {**post, "reward_text": "改成 8 折", "version": "2"}, **HX))
+
+    assert "请填写日期" in words(element(undated, "referred_on-error", "div"))
+    assert "请选择被推荐客户,或填写其名称" in nobody
+    assert "推荐客户与被推荐客户不能是同一个客户" in words(element(itself, "referred-error", "div"))
+    assert "已审批的转介绍不能再修改" in approved and 'value="改成 8 折"' in approved
+    row.refresh_from_db()
+    assert (row.referred, row.reward_text, row.status) == (other, "", "approved")
+    assert not actions("referral.update")
+
+
+def test_a_referral_linked_to_a_customer_the_editor_may_not_see_keeps_it_masked(
+    personas: testing.Personas, customer: Customer, customer_of: Any
+) -> None:
+    from crm.customers import services as customer_services
+
+    other = customer_of(personas.alice, name="东莞市新星电子有限公司")
+    row = referral(personas, customer, referred=other.pk, referred_name="")
+    # dave (another team) collaborates on the referrer: he edits it, not alice's other customer
+    customer_services.add_collaborator(alice(personas), customer, user=personas.dave)
+    client = client_for(personas.dave)
+    url = f"/referrals/{row.pk}/edit/"
+    post = {"referred": str(other.pk), "referred_on": "2026-10-12", "reward_amount": "2500"}
+
+    dialog = text(client.get(url, **HX))
+    card = text(client.get(f"/customers/{customer.pk}/aftersales/", **HX))
+    page = text(client.post(url, {**post, "version": "1"}, **HX))
+
+    assert f'<option value="{other.pk}" selected>(其他团队的客户)</option>' in dialog
+    assert "东莞市新星电子有限公司" not in dialog and "东莞市新星电子有限公司" not in card
+    assert "(其他团队的客户)" in element(card, f"referral-{row.pk}")
+    row.refresh_from_db()
+    assert (row.referred, row.reward_amount, row.version) == (other, Decimal("2500.00"), 2)
+    assert "已修改转介绍" in page
+    assert "东莞市新星电子有限公司" not in element(page, "aftersales-card", "div")
+
+
+def test_editing_a_risk_moves_its_owner_level_and_the_churn_flag(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    row = risk(personas, customer)
+    client = client_for(personas.alice)
+    url = f"/risks/{row.pk}/edit/"
+    dialog = text(client.get(url, **HX))
+    post = {
+        **RISK_POST,
+        "kind": "competition",
+        "level": "low",
+        "owner": str(personas.carol.pk),
+        "due_on": "2026-10-23",
+        "raised_on": "2026-10-09",
+        "version": "1",
+        "reason": "对手已退出比价",
+    }
+
+    page = text(client.post(url, post, **HX))
+
+    assert '<option value="competition" selected>' in dialog
+    assert '<option value="high" selected>' in dialog
+    assert f'<option value="{personas.alice.pk}" selected>' in dialog
+    assert (
+        'name="due_on" value="2026-10-20"' in dialog
+        and 'name="raised_on" value="2026-10-12"' in dialog
+    )
+    assert ">\n竞争对手报价低 15%</textarea>" in dialog
+    row.refresh_from_db()
+    customer.refresh_from_db()
+    assert (row.level, row.owner, row.due_on, row.raised_on, row.version) == (
+        "low",
+        personas.carol,
+        d(2026, 10, 23),
+        d(2026, 10, 9),
+        2,
+    )
+    assert (row.description, row.countermeasure) == ("客户采购部要求降价 10%", "提供三年期优惠方案")
+    assert customer.flag_churn_risk is False
+    event = AuditEvent.objects.get(action="risk.update")
+    assert (event.reason, event.changes["level"]) == (
+        "对手已退出比价",
+        {"before": "high", "after": "low"},
+    )
+    refreshed(page)
+    assert "已修改风险预警(竞争风险,低)" in page
+    assert "流失风险" not in words(element(page, "customer-header", "div"))
+
+
+def test_a_refused_risk_edit_writes_nothing(personas: testing.Personas, customer: Customer) -> None:
+    row = risk(personas, customer)
+    client = client_for(personas.alice)
+    url = f"/risks/{row.pk}/edit/"
+    post = {**RISK_POST, "owner": str(personas.alice.pk), "version": "1"}
+
+    past = text(client.post(url, {**post, "due_on": "2026-10-09"}, **HX))
+    vague = text(client.post(url, {**post, "description": "无"}, **HX))
+    undated = text(client.post(url, {**post, "raised_on": ""}, **HX))
+    services.close_risk(alice(personas), row, outcome="effective")
+    closed = text(client.post(url, {**post, "version": "2"}, **HX))
+
+    assert "处理期限不能早于今天" in words(element(past, "due_on-error", "div"))
+    assert "请写明风险的具体情况" in vague
+    assert "请填写日期" in words(element(undated, "raised_on-error", "div"))
+    assert "已关闭的风险预警不能修改,请先重新打开" in closed
+    row.refresh_from_db()
+    assert (row.kind, row.level, row.version) == ("competition", "high", 2)
+    assert not actions("risk.update")
+
+
+def _survey_edit(personas: testing.Personas, customer: Customer) -> tuple[Any, str, dict[str, str]]:
+    row = survey(personas, customer)
+    services.update_survey(testing.actor(personas.carol), row, overall=70)
+    return row, f"/surveys/{row.pk}/edit/", {**SURVEY_POST, "overall": "93"}
+
+
+def _feedback_edit(
+    personas: testing.Personas, customer: Customer
+) -> tuple[Any, str, dict[str, str]]:
+    row = feedback(personas, customer)
+    services.update_feedback(testing.actor(personas.carol), row, category="quality")
+    post = {
+        "kind": "complaint",
+        "category": "price",
+        "content": "价格高于预期",
+        "received_on": "2026-10-12",
+    }
+    return row, f"/feedback/{row.pk}/edit/", post
+
+
+def _referral_edit(
+    personas: testing.Personas, customer: Customer
+) -> tuple[Any, str, dict[str, str]]:
+    row = referral(personas, customer)
+    services.update_referral(testing.actor(personas.carol), row, reward_text="服务费 9 折")
+    post = {"referred_name": "东莞市新星电子", "referred_on": "2026-10-12", "reward_amount": "3000"}
+    return row, f"/referrals/{row.pk}/edit/", post
+
+
+def _risk_edit(personas: testing.Personas, customer: Customer) -> tuple[Any, str, dict[str, str]]:
+    row = risk(personas, customer)
+    services.update_risk(testing.actor(personas.carol), row, level="medium")
+    return row, f"/risks/{row.pk}/edit/", {**RISK_POST, "owner": str(personas.alice.pk)}
+
+
+@pytest.mark.parametrize(
+    ("make", "label", "action"),
+    [
+        (_survey_edit, "该满意度调查", "survey.update"),
+        (_feedback_edit, "该客户反馈", "feedback.update"),
+        (_referral_edit, "该转介绍", "referral.update"),
+        (_risk_edit, "该风险预警", "risk.update"),
+    ],
+    ids=["survey", "feedback", "referral", "risk"],
+)
+def test_an_edit_saved_meanwhile_is_refused_once_keeping_what_was_typed(
+    personas: testing.Personas, customer: Customer, make: Any, label: str, action: str
+) -> None:
+    row, url, post = make(personas, customer)
+    client = client_for(personas.alice)
+    typed = next(
+        v for k, v in post.items() if k in ("overall", "content", "reward_amount", "description")
+    )
+
+    first = text(client.post(url, {**post, "version": "1"}, **HX))
+    row.refresh_from_db()
+    assert label + STALE in first and 'name="version" value="2"' in first
+    assert f'value="{typed}"' in first or f">\n{typed}</textarea>" in first
+    assert (row.version, len(actions(action))) == (2, 1)  # carol's change only
+
+    second = text(client.post(url, {**post, "version": "2"}, **HX))
+
+    row.refresh_from_db()
+    refreshed(second)
+    assert (row.version, [e.actor for e in actions(action)]) == (
+        3,
+        [personas.carol, personas.alice],
+    )
+
+
+def test_saving_an_unchanged_edit_says_so(personas: testing.Personas, customer: Customer) -> None:
+    row = risk(personas, customer)
+    post = {
+        "kind": "competition",
+        "level": "high",
+        "description": "竞争对手报价低 15%",
+        "countermeasure": "本周安排技术交流,突出售后响应优势",
+        "owner": str(personas.alice.pk),
+        "due_on": "2026-10-20",
+        "raised_on": "2026-10-12",
+        "version": "1",
+    }
+
+    page = text(client_for(personas.alice).post(f"/risks/{row.pk}/edit/", post, **HX))
+
+    row.refresh_from_db()
+    assert "没有需要保存的修改" in page and row.version == 1 and not actions("risk.update")
+
+
+@pytest.mark.parametrize("persona", ["alice", "carol", "erin"])
+def test_only_editors_see_the_edit_buttons_and_only_on_rows_that_can_change(
+    personas: testing.Personas, customer: Customer, persona: str
+) -> None:
+    ids = _world(personas, customer)
+    done = feedback(personas, customer, kind="praise", content="工程师很专业")
+    services.resolve_feedback(alice(personas), done, resolution="已转达表扬给驻场工程师")
+    closed = risk(personas, customer, level="low")
+    services.close_risk(alice(personas), closed, outcome="effective")
+
+    page = text(
+        client_for(getattr(personas, persona)).get(f"/customers/{customer.pk}/aftersales/", **HX)
+    )
+
+    shown = [
+        n for n in ("survey", "feedback", "referral", "risk") if f'id="edit-{n}-{ids[n]}"' in page
+    ]
+    assert shown == ([] if persona == "erin" else ["survey", "feedback", "referral", "risk"])
+    assert f'id="edit-feedback-{done.pk}"' not in page and f'id="edit-risk-{closed.pk}"' not in page
+
+
+# --- 显示全部: a section of the card in full ---------------------------------------------------
+
+
+SECTION_ROWS = {
+    "deliveries": "delivery",
+    "surveys": "survey",
+    "feedback": "feedback",
+    "referrals": "referral",
+    "risks": "risk",
+    "cases": "customer-case",
+}
+
+
+def test_a_section_with_more_rows_offers_them_all(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    _fill(personas, customer, 12)
+    client = client_for(personas.alice)
+
+    card = text(client.get(f"/customers/{customer.pk}/aftersales/", **HX))
+    full = {
+        s: text(client.get(f"/customers/{customer.pk}/aftersales/{s}/", **HX)) for s in SECTION_ROWS
+    }
+
+    for section, row in SECTION_ROWS.items():
+        button = element(card, f"{section}-all", "button")
+        assert words(button) == "显示全部 12 条"
+        assert f'hx-get="/customers/{customer.pk}/aftersales/{section}/"' in button
+        assert f'hx-target="#aftersales-{section}" hx-swap="outerHTML"' in button
+        assert card.count(f'<li class="list-group-item" id="{row}-') == 10
+        page = full[section]
+        assert page.startswith(f'<div id="aftersales-{section}">')
+        assert page.count(f'<li class="list-group-item" id="{row}-') == 12
+        assert f'id="{section}-all"' not in page and f'id="{section}-capped"' not in page
+    assert 'id="new-delivery"' in full["deliveries"] and 'id="edit-risk-' in full["risks"]
+
+
+def test_a_section_in_full_stops_at_its_cap_and_says_so(
+    personas: testing.Personas, customer: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.modules["crm.aftersales.views.card"], "ALL_CAP", 3)
+    for i in range(4):
+        feedback(personas, customer, content=f"第{i}次反馈:响应慢")
+
+    page = text(
+        client_for(personas.alice).get(f"/customers/{customer.pk}/aftersales/feedback/", **HX)
+    )
+
+    assert page.count('<li class="list-group-item" id="feedback-') == 3
+    assert words(element(page, "feedback-capped")) == "仅显示最近的 3 条"
+
+
+@pytest.mark.parametrize(
+    ("section", "queries"),
+    # session, user, the customer (with the edit right), its rows (deliveries: and their notes;
+    # referrals: and whether the user may approve, for a sales manager their teams)
+    [
+        ("deliveries", 5),
+        ("surveys", 4),
+        ("feedback", 4),
+        ("referrals", 4),
+        ("risks", 4),
+        ("cases", 4),
+    ],
+)
+def test_a_section_in_full_costs_the_same_queries_at_any_size(
+    personas: testing.Personas,
+    customer: Customer,
+    django_assert_num_queries: Any,
+    section: str,
+    queries: int,
+) -> None:
+    client = client_for(personas.alice)
+    url = f"/customers/{customer.pk}/aftersales/{section}/"
+    _fill(personas, customer, 1)
+    client.get(url, **HX)
+    with django_assert_num_queries(queries):
+        client.get(url, **HX)
+    _fill(personas, customer, 12)
+    with django_assert_num_queries(queries):
+        page = text(client.get(url, **HX))
+    assert page.count(f'<li class="list-group-item" id="{SECTION_ROWS[section]}-') == 13
+
+
+def test_a_section_needs_sight_of_the_customer_and_a_known_name(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    feedback(personas, customer, content="机密反馈内容")
+
+    hidden = client_for(personas.dave).get(f"/customers/{customer.pk}/aftersales/feedback/", **HX)
+    unknown = client_for(personas.alice).get(f"/customers/{customer.pk}/aftersales/secrets/", **HX)
+    read = text(
+        client_for(personas.erin).get(f"/customers/{customer.pk}/aftersales/feedback/", **HX)
+    )
+
+    assert hidden.status_code == 404 and "机密反馈内容" not in text(hidden)
+    assert unknown.status_code == 404
+    assert "机密反馈内容" in read and 'id="resolve-feedback-' not in read

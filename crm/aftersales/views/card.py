@@ -11,7 +11,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db import models
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,9 +31,10 @@ from crm.customers.views.archive import page_context, timeline_context
 
 from .. import selectors, services
 from ..choices import RiskStatus
-from ..models import Case, Delivery
+from ..models import Case, Delivery, DeliveryProgress, Feedback, Referral, Risk, Survey
 
-SHOWN = 10  # rows of each section the card shows (the newest)
+SHOWN = 10  # rows of each section the card shows (the newest) before 显示全部
+ALL_CAP = 500  # 显示全部 stops here (the newest)
 NOTES_SHOWN = 3  # progress notes shown under a delivery
 CHOICES_CAP = 200  # contracts / deliveries / owners offered in a dialog's select
 DIALOG = "aftersales/dialogs/form.html"
@@ -72,37 +76,87 @@ def _card_customer(user: User, pk: Any) -> Customer:
     return customer
 
 
-def _deliveries(user: User, customer: Customer, today: datetime.date) -> list[Delivery]:
-    rows = selectors.deliveries(user, customer)[:SHOWN]
+def _deliveries(user: User, customer: Customer, limit: int, today: datetime.date) -> list[Any]:
+    notes = DeliveryProgress.objects.select_related("author").order_by("-noted_on", "-pk")
+    qs = Delivery.objects.visible_to(user).filter(customer_id=customer.pk).order_by("-id")
+    qs = qs.select_related("contract").prefetch_related(Prefetch("progress", queryset=notes))
+    rows = list(qs[:limit])
     for d in rows:
-        d.acceptance_late = _late(d.acceptance_due_on, d.accepted_on, today)  # type: ignore[attr-defined]
-        d.survey_late = _late(d.survey_due_on, d.surveyed_on, today)  # type: ignore[attr-defined]
-        d.notes_shown = list(d.progress.all())[:NOTES_SHOWN]  # type: ignore[attr-defined]
+        d.acceptance_late = _late(d.acceptance_due_on, d.accepted_on, today)
+        d.survey_late = _late(d.survey_due_on, d.surveyed_on, today)
+        d.notes_shown = list(d.progress.all())[:NOTES_SHOWN]
     return rows
 
 
-def card_context(user: User, customer: Customer) -> dict[str, Any]:
-    """The card's sections, each its newest SHOWN rows: one query each whatever the data."""
-    today = timezone.localdate()
-    surveys = selectors.surveys(user, customer)[:SHOWN]
-    feedback = list(selectors.feedback(user, customer)[:SHOWN])
+def _surveys(user: User, customer: Customer, limit: int, today: datetime.date) -> list[Any]:
+    qs = Survey.objects.visible_to(user).filter(customer_id=customer.pk)
+    rows = list(qs.select_related("delivery").order_by("-surveyed_on", "-pk")[:limit])
+    for row in rows:
+        row.plan_late = _late(row.improvement_due_on, row.improvement_planned_on, today)
+    return rows
+
+
+def _feedback(user: User, customer: Customer, limit: int, today: datetime.date) -> list[Any]:
+    rows: list[Any] = list(selectors.feedback(user, customer)[:limit])
+    for row in rows:
+        row.plan_late = _late(row.improvement_due_on, row.improvement_planned_on, today)
+    return rows
+
+
+def _referrals(user: User, customer: Customer, limit: int, _today: datetime.date) -> list[Any]:
+    return list(selectors.referrals(user, customer)[:limit])
+
+
+def _risks(user: User, customer: Customer, limit: int, today: datetime.date) -> list[Any]:
     # open ones first (the selector sorts by the status code, which puts 已关闭 first)
-    risks = list(selectors.risks(user, customer).order_by("-status", "due_on", "pk")[:SHOWN])
-    for row in [*surveys, *feedback]:
-        row.plan_late = _late(row.improvement_due_on, row.improvement_planned_on, today)  # type: ignore[attr-defined]
-    for risk in risks:
-        risk.overdue = risk.status == RiskStatus.OPEN and risk.due_on < today  # type: ignore[attr-defined]
+    qs = selectors.risks(user, customer).order_by("-status", "due_on", "pk")
+    rows: list[Any] = list(qs[:limit])
+    for risk in rows:
+        risk.overdue = risk.status == RiskStatus.OPEN and risk.due_on < today
+    return rows
+
+
+def _cases(user: User, customer: Customer, limit: int, _today: datetime.date) -> list[Any]:
     cases = Case.objects.visible_to(user).filter(customer_id=customer.pk).order_by("-pk")
+    return list(cases.only("pk", "kind", "title")[:limit])
+
+
+Rows = Callable[[User, Customer, int, datetime.date], list[Any]]
+SECTIONS: dict[str, tuple[Rows, type[models.Model]]] = {
+    "deliveries": (_deliveries, Delivery),
+    "surveys": (_surveys, Survey),
+    "feedback": (_feedback, Feedback),
+    "referrals": (_referrals, Referral),
+    "risks": (_risks, Risk),
+    "cases": (_cases, Case),
+}
+
+
+def _totals(customer: Customer) -> dict[str, int]:
+    """How many rows each section has, in one query (the rows of a customer the user sees are
+    all visible to them, and every case is)."""
+
+    def count(model: type[models.Model]) -> Any:
+        rows = model._default_manager.filter(customer_id=OuterRef("pk")).order_by()
+        counted = rows.values("customer_id").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted[:1]), 0)
+
+    values = {f"n_{name}": count(model) for name, (_rows, model) in SECTIONS.items()}
+    found: Any = Customer.objects.filter(pk=customer.pk).values(**values).first() or {}
+    return {name: int(found.get(f"n_{name}", 0)) for name in SECTIONS}
+
+
+def card_context(user: User, customer: Customer) -> dict[str, Any]:
+    """The card's sections, each its newest SHOWN rows, and their totals (for 显示全部): one
+    query each whatever the data."""
+    today = timezone.localdate()
+    sections = {name: rows(user, customer, SHOWN, today) for name, (rows, _m) in SECTIONS.items()}
     return {
         "customer": customer,
         "today": today,
-        "deliveries": _deliveries(user, customer, today),
-        "surveys": surveys,
+        **sections,
         "core": selectors.core_membership(user, customer),
-        "feedback": feedback,
-        "referrals": list(selectors.referrals(user, customer)[:SHOWN]),
-        "risks": risks,
-        "cases": list(cases.only("pk", "kind", "title")[:SHOWN]),
+        "totals": _totals(customer),
         "can_edit": policy.can_edit_customer(user, customer),
         "can_approve": services.can_approve(user, customer),
         "shown": SHOWN,
@@ -116,6 +170,27 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     context = card_context(user, _card_customer(user, pk))
     return render(request, "aftersales/_card.html", context)
+
+
+@login_required
+@require_GET
+def card_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
+    """显示全部: one section of the card with every row (the newest ALL_CAP at most)."""
+    if section not in SECTIONS:
+        raise Http404()
+    user = _user(request)
+    customer = _card_customer(user, pk)
+    rows = SECTIONS[section][0](user, customer, ALL_CAP + 1, timezone.localdate())
+    context = {
+        "customer": customer,
+        section: rows[:ALL_CAP],
+        "every": True,
+        "capped": len(rows) > ALL_CAP,
+        "cap": ALL_CAP,
+        "can_edit": policy.can_edit_customer(user, customer),
+        "can_approve": section == "referrals" and services.can_approve(user, customer),
+    }
+    return render(request, f"aftersales/sections/_{section}.html", context)
 
 
 def _refreshed(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:

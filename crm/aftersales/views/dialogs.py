@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -50,6 +50,7 @@ from .card import (
     _user,
     _version,
 )
+from .picker import picker_url, referred_option
 
 # --- deliveries -------------------------------------------------------------------------------
 
@@ -318,36 +319,26 @@ def feedback_plan(request: HttpRequest, pk: int) -> HttpResponse:
 # --- referrals --------------------------------------------------------------------------------
 
 
-def _referred(user: User, number: str) -> int | None:
-    """The referred customer by its number, among those the user sees (else a field error)."""
-    if not number:
-        return None
-    found = Customer.objects.visible_to(user).filter(number=number.strip()).values_list("pk")
-    row = found.first()
-    if row is None:
-        message = _("没有找到编号为 %(n)s 的客户") % {"n": number.strip()}
-        raise ValidationError({"referred_number": message})
-    return int(row[0])
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_create(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     customer = customer_services.get_editable(actor, pk)
-    form = ReferralForm(_posted(request), initial={"referred_on": timezone.localdate()})
+    data = _posted(request)
+    chosen = referred_option(actor.user, data.get("referred") if data is not None else None)  # type: ignore[arg-type]
+    form = ReferralForm(data, referred=chosen, initial={"referred_on": timezone.localdate()})
 
-    def save(data: dict[str, Any]) -> str:
-        data["referred"] = _referred(actor.user, data.pop("referred_number"))  # type: ignore[arg-type]
-        made = services.create_referral(actor, customer=customer, **data)
-        return _("已登记转介绍:%(name)s") % {"name": str(made).removeprefix("转介绍:")}
+    def save(_data: dict[str, Any]) -> str:
+        made = services.create_referral(actor, customer=customer, **form.service_fields())
+        name = made.referred.name if made.referred_id else made.referred_name  # type: ignore[union-attr]
+        return _("已登记转介绍:%(name)s") % {"name": name}
 
     return _dialog(
         request,
         customer,
         form,
         save,
-        rename={"referred": "referred_number"},
+        picker_url=picker_url(customer),
         title=_("登记转介绍"),
         submit=_("保存"),
         hint=_("成功推荐 1 位合作客户,可获得服务折扣或现金奖励;奖励由销售经理审批后发放。"),

@@ -124,7 +124,7 @@ def test_the_customer_shows_both_apps_clocks_soonest_due_first(
         ("survey", "超时验收", "2026-10-21", "open"),
     ]
     assert found[1].done_on == TODAY  # answered late, still shown as a breach
-    assert [r.label for r in found[:3]] == ["改进方案", "验收确认", "方案提交"]
+    assert [r.label for r in found[:3]] == ["优化方案", "验收确认", "方案提交"]
     assert {r.customer_name for r in found} == {"深圳市腾飞科技有限公司"}
 
 

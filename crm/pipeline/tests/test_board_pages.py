@@ -751,3 +751,25 @@ def test_the_customer_card_marks_a_late_solution_and_a_late_submission(
 
     assert late == "breached 需求确认 2026-01-05 · 方案提交时限 2026-01-08 已超期"
     assert submitted == "breached 需求确认 2026-01-05 · 方案已提交 2026-03-02 超时"
+
+
+def test_a_save_from_the_customer_page_reloads_the_sla_card_and_the_board_does_not(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    opp = opportunity(personas.alice, customer)
+    client = client_for(personas.alice)
+    objections = f"/pipeline/opportunities/{opp.pk}/objections/"
+
+    page = client.post(objections, {"content": "报价比预算高 15%"}, **HX).content.decode()
+    board = client.post(
+        move_url(opp, f"origin=board&pipeline={opp.pipeline_id}&scope=mine"),
+        {"stage": stage(opp, "solution").pk, "version": opp.version},
+        **HX,
+    ).content.decode()
+
+    # the 服务时限 card's shell, out of band: swapped in, it loads the clocks again
+    assert (
+        f'<div class="card mb-3" id="sla-card" hx-swap-oob="true" '
+        f'hx-get="/customers/{customer.pk}/clocks/" hx-trigger="load" hx-swap="outerHTML">'
+    ) in page
+    assert 'id="board-columns"' in board and 'id="sla-card"' not in board

@@ -781,3 +781,21 @@ def test_cooperation_dates_of_a_customer_without_business_stay_editable(
         datetime.date(2019, 5, 1),
         datetime.date(2023, 11, 30),
     )
+
+
+def test_a_contract_save_reloads_the_sla_card_out_of_band(
+    personas: testing.Personas, customer: Customer
+) -> None:
+    response = client_for(personas.alice).post(
+        f"/customers/{customer.pk}/contracts/new/",
+        contract_post(number="HT-2026-009", signed_on="2026-03-02"),
+        **HX,
+    )
+
+    page = text(response)
+    assert Contract.objects.filter(number="HT-2026-009").exists()
+    # the 服务时限 card's shell (the handover clock started): swapped in, it loads itself again
+    assert (
+        f'<div class="card mb-3" id="sla-card" hx-swap-oob="true" '
+        f'hx-get="/customers/{customer.pk}/clocks/" hx-trigger="load" hx-swap="outerHTML">'
+    ) in page
