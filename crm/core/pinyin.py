@@ -9,8 +9,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.constants import RE_HANS
+from pypinyin.converter import DefaultConverter
+from pypinyin.core import Pinyin
 
 # Surnames whose reading differs from the character's everyday reading, or that pypinyin
 # may misread in a name. Values are the syllables of the surname.
@@ -127,9 +132,43 @@ def _read_short(text: str) -> tuple[_Unit, ...]:
     return tuple(_read_text(text))
 
 
+class _WordCache(DefaultConverter):
+    """pypinyin's converter, remembering the reading of each segmented word.
+
+    After segmentation the same words come back again and again (cities, brands, 有限公司,
+    given names); converting one costs a phrase lookup, a deep copy and a style conversion per
+    syllable. Only Chinese runs in the NORMAL style are remembered; the reading depends only
+    on the word and the arguments, since the app never loads custom dictionaries. The output
+    is identical to `lazy_pinyin`'s.
+    """
+
+    def convert(
+        self,
+        words: str,
+        style: Style,
+        heteronym: bool,
+        errors: Callable[[str], str] | str,
+        strict: bool = True,
+        **kwargs: Any,
+    ) -> list[list[str]]:
+        if heteronym or style is not Style.NORMAL or not RE_HANS.match(words):
+            return super().convert(words, style, heteronym, errors, strict, **kwargs)
+        return [list(item) for item in self._chinese(words, errors, strict)]
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one module-level instance, never freed
+    def _chinese(
+        self, words: str, errors: Callable[[str], str] | str, strict: bool
+    ) -> tuple[tuple[str, ...], ...]:
+        found = super().convert(words, Style.NORMAL, False, errors, strict)
+        return tuple(tuple(item) for item in found)
+
+
+_PINYIN = Pinyin(_WordCache())
+
+
 def _read_text(text: str) -> list[_Unit]:
     units: list[_Unit] = []
-    for item in lazy_pinyin(text, style=Style.NORMAL, errors=_mark_foreign):
+    for item in _PINYIN.lazy_pinyin(text, style=Style.NORMAL, errors=_mark_foreign):
         if item.startswith(_FOREIGN):
             unit = _foreign_unit(item[1:])
         else:

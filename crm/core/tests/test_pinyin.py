@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crm.core import pinyin
 from crm.core.pinyin import SURNAME_READINGS, matches_pinyin_query, pinyin_keys
 
 
@@ -121,3 +122,30 @@ def test_letters_only_query_searches_pinyin(query: str) -> None:
 @pytest.mark.parametrize("query", ["", "  ", "深圳", "sz科技", "sz kj", "58tc", "sz-kj", "ü"])
 def test_query_with_anything_but_letters_does_not_search_pinyin(query: str) -> None:
     assert matches_pinyin_query(query) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "重庆银行股份有限公司",
+        "长沙长城重工",
+        "深圳市腾飞鑫科技有限公司",
+        "广州ABC贸易（中国）有限公司",
+        "〇一二三",
+        "行长行走在银行",
+        "乐乐音乐",
+        "会计会议",
+        "3M中国",
+    ],
+)
+def test_remembered_word_readings_match_pypinyin_on_every_call(text: str) -> None:
+    # the converter remembers each segmented word's reading: a second and third call (served
+    # from the cache) must give what pypinyin itself gives
+    from pypinyin import Style, lazy_pinyin
+
+    expected = lazy_pinyin(text, style=Style.NORMAL, errors=pinyin._mark_foreign)
+    for _ in range(3):
+        assert (
+            pinyin._PINYIN.lazy_pinyin(text, style=Style.NORMAL, errors=pinyin._mark_foreign)
+            == expected
+        )
