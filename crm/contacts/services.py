@@ -22,6 +22,7 @@ from crm.core.validators import (
     validate_email_address,
     validate_resident_id,
 )
+from crm.customers import search_index
 from crm.customers.models import Customer
 
 from .choices import PERSONAL_FIELDS, SENSITIVE_FIELDS
@@ -152,6 +153,7 @@ def create_contact(actor: Actor, *, customer: Customer, **fields: Any) -> Contac
             if not Contact.objects.filter(customer=customer).exists():
                 contact.is_primary = True
             _save(actor, contact)
+            search_index.add([], [contact])
             audit.record(
                 actor,
                 "contact.create",
@@ -206,6 +208,7 @@ def update_contact(
                 actor, contact.pk, expected_version, lock_customer=bool(fields.get("is_primary"))
             )
             before = _snapshot(contact)
+            texts = search_index.contact_texts(contact)
             for name, value in fields.items():
                 setattr(contact, name, value)
             _derive(contact)
@@ -216,6 +219,8 @@ def update_contact(
             contact.updated_at = timezone.now()
             contact.version = F("version") + 1  # type: ignore[assignment]
             _save(actor, contact)
+            if search_index.contact_texts(contact) != texts:
+                search_index.refresh([contact.customer_id])
             contact.refresh_from_db(fields=["version"])
             audit.record(
                 actor,
@@ -256,7 +261,9 @@ def delete_contact(actor: Actor, contact: Contact, *, reason: str = "") -> None:
             changes=audit.diff(_snapshot(contact), {}, redact=SENSITIVE_FIELDS),
             reason=reason,
         )
+        customer_id = contact.customer_id
         contact.delete()
+        search_index.refresh([customer_id])
 
 
 def reveal(actor: Actor, contact: Contact, *, field: str, reason: str = "") -> str:

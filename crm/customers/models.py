@@ -342,6 +342,34 @@ class Customer(ChoiceLabels, models.Model):
         return self.name
 
 
+class SearchGram(models.Model):
+    """One distinct two-character piece (lower-cased) of a customer's searchable texts.
+
+    Written only by crm.customers.search_index (the services call it); searches look a piece
+    up by the primary key (gram, customer), an index range scan. The foreign key has no
+    database constraint: the table is derived data, rebuilt in bulk, and a row of a deleted
+    customer would only add a candidate that the search's exact check drops.
+    """
+
+    pk = models.CompositePrimaryKey("gram", "customer")
+    gram = models.CharField(max_length=2)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "搜索片段"
+        verbose_name_plural = "搜索片段"
+        indexes = [models.Index(fields=["customer"], name="searchgram_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.gram}:{self.customer_id}"
+
+
 class Collaborator(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db import connections, models
+from django.db.models import BooleanField, Case, Exists, F, Func, OuterRef, Q, Subquery, Value, When
 
 from crm.accounts import policy
 
@@ -45,6 +45,24 @@ def filterset_viewer(filterset: Any) -> User | AnonymousUser:
     return user or AnonymousUser()
 
 
+class AnyOf(Func):
+    """PostgreSQL `field = ANY(ARRAY(subquery))`: the subquery runs once (an InitPlan) and the
+    rows are fetched by their index. With `field IN (subquery)` the planner walks the
+    customers' primary key backwards for a page sorted by id, filtering every row until it
+    has met the few candidates (see docs/performance.md, "Search index")."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, subquery: Any) -> None:
+        super().__init__(F(field), Subquery(subquery))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        field, subquery = self.source_expressions
+        lhs, lhs_params = compiler.compile(field)
+        rhs, rhs_params = compiler.compile(subquery)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
 class CustomerQuerySet(models.QuerySet):
     def visible_to(self, user: User | None) -> CustomerQuerySet:
         return self.filter(policy.customer_scope(user))
@@ -79,9 +97,15 @@ class CustomerQuerySet(models.QuerySet):
 
         A contact's full number matches only where `user` sees it unmasked (contact_phone_match);
         user None (tests, internal callers) searches without that restriction.
+
+        A query of two characters or more is served by the bigram table (search_index): the
+        candidates having every piece of the query, checked by the predicates below, so the
+        answer is the scan's. One SQL statement either way (semi-joins).
         """
         from crm.contacts.models import Contact
         from crm.core.pinyin import matches_pinyin_query
+
+        from . import search_index
 
         q = "".join(text.split())
         if not q:
@@ -95,6 +119,16 @@ class CustomerQuerySet(models.QuerySet):
         phone = contact_phone_match(q, user)
         if phone is not None:
             contact_match |= phone
-        # the contacts that match, found in one pass (a semi-join), not a subquery per customer
-        by_contact = Contact.objects.filter(contact_match).values("customer_id")
-        return self.filter(match | Q(pk__in=by_contact))
+        found = search_index.candidates(q, phone=phone is not None)
+        if found is None:  # one character: the contacts that match, found in one pass
+            by_contact = Contact.objects.filter(contact_match).values("customer_id")
+            return self.filter(match | Q(pk__in=by_contact))
+        if connections[self.db].vendor == "postgresql":
+            # the candidates' own contacts, read by the contact index (a few rows each)
+            of_candidates = Contact.objects.filter(contact_match, AnyOf("customer_id", found))
+            return self.filter(AnyOf("pk", found)).filter(
+                match | Q(pk__in=of_candidates.values("customer_id"))
+            )
+        # SQLite drives from the candidates (IN), then each one's contacts by the index
+        of_candidate = Contact.objects.filter(contact_match, customer_id=OuterRef("pk"))
+        return self.filter(pk__in=found).filter(match | Exists(of_candidate))

@@ -21,7 +21,7 @@ from crm.core.actor import Actor
 from crm.core.errors import NotFound, PreconditionFailed
 from crm.core.pinyin import pinyin_keys
 
-from .. import custom_fields
+from .. import custom_fields, search_index
 from ..choices import AddressKind, Kind, Stage, Status
 from ..models import (
     Address,
@@ -295,6 +295,7 @@ def create_prepared(actor: Actor, items: Sequence[NewCustomer], *, reason: str =
             contacts.append(contact)
     if contacts:
         contact_services.create_for_new_customers(actor, contacts, reason=reason)
+    search_index.add(customers, contacts)
 
 
 def _tag_names(names: Iterable[str]) -> list[str]:
@@ -409,6 +410,7 @@ def update_customer(
     with transaction.atomic():
         customer = _lock_editable(actor, customer.pk, expected_version)
         before = _snapshot(customer)
+        texts = search_index.customer_texts(customer)
         for name, value in fields.items():
             setattr(customer, name, value)
         if "custom" in fields:
@@ -422,7 +424,10 @@ def update_customer(
         raise_if_duplicate(actor, customer)
         if tags is not None:
             _set_tags(customer, tags)
-        return _save_version(actor, customer, before, "customer.update", reason)
+        customer = _save_version(actor, customer, before, "customer.update", reason)
+        if search_index.customer_texts(customer) != texts:
+            search_index.refresh([customer.pk])
+        return customer
 
 
 def _lock_editable(actor: Actor, pk: int, expected_version: int | None) -> Customer:
