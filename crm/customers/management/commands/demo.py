@@ -1,5 +1,10 @@
 """crm demo --customers N --seed S: deterministic Chinese demo data, written through the services.
 
+crm demo --scale S|M|L [--seed N] [--force] [--verify]: a large data set (10k / 100k / 1M
+customers with contacts, record cards, to-dos and deals) drawn in bulk and loaded with
+executemany / COPY, not through the per-row services; see crm.customers.scale and
+docs/performance.md.
+
 Teams, users of every role, customers with contacts and addresses, stage changes and
 collaborators. Every write goes through the service layer (which authorises and audits it),
 one customer at a time. Running it again reuses the demo teams and users and adds customers
@@ -27,6 +32,10 @@ from crm.core.errors import Conflict, Duplicate
 from crm.customers import demo_data, services
 from crm.customers.choices import Kind, Stage
 from crm.customers.models import Customer, Industry, Region, Source
+from crm.customers.scale import load as scale_load
+from crm.customers.scale import plan as scale_plan
+from crm.customers.scale import report as scale_report
+from crm.customers.scale import verify as scale_verify
 
 DEFAULT_PASSWORD = "Demo-pass-2026"  # noqa: S105 - the published demo password
 MIN_CUSTOMERS, MAX_CUSTOMERS = 1, 1_000_000
@@ -158,8 +167,28 @@ class Command(BaseCommand):
             help=f"新建演示用户的密码(默认 {DEFAULT_PASSWORD})",
         )
         parser.add_argument("--quiet", action="store_true", help="不输出进度和汇总")
+        parser.add_argument(
+            "--scale",
+            choices=list(scale_plan.SCALES),
+            help="批量生成大规模数据:S=1万客户、M=10万、L=100万(XS=300,供测试)",
+        )
+        parser.add_argument("--force", action="store_true", help="库中已有客户时仍然追加(--scale)")
+        parser.add_argument(
+            "--verify", action="store_true", help="生成后抽样校验数据并打开页面(--scale)"
+        )
+        parser.add_argument(
+            "--no-search-index",
+            action="store_true",
+            help="不建立搜索索引(--scale;之后须另行重建,否则两字以上的搜索找不到新客户)",
+        )
+        parser.add_argument(
+            "--jobs", type=int, default=2, help="并行生成数据的进程数(--scale,0=不并行)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["scale"]:
+            self._scale(options)
+            return
         count, seed, quiet = options["customers"], options["seed"], options["quiet"]
         if not MIN_CUSTOMERS <= count <= MAX_CUSTOMERS:
             raise CommandError(
@@ -180,6 +209,31 @@ class Command(BaseCommand):
         self._refresh_statistics()
         if not quiet:
             self._summary(count, seed, accounts, writer, options["password"])
+
+    def _scale(self, options: dict[str, Any]) -> None:
+        size, seed, quiet = options["scale"], options["seed"], options["quiet"]
+        existing = Customer.objects.count()
+        if existing and not options["force"]:
+            raise CommandError(
+                f"数据库中已有 {existing} 个客户,--scale 只用于空库;"
+                "确需在现有数据上追加,请加 --force"
+            )
+        actor = self._actor()
+        total = scale_plan.SCALES[size]
+        say = (lambda text: None) if quiet else self.stdout.write
+        say(f"开始生成 {size} 规模数据:客户 {total} 个,种子 {seed}")
+        users = scale_load.ensure_roster(options["password"])
+        assert actor.user is not None
+        context = scale_load.build_context(seed, total, actor.user, users)
+        report = scale_load.load(
+            context, options["jobs"], say, search=not options["no_search_index"]
+        )
+        say(scale_report.summary(size, seed, report))
+        if options["verify"]:
+            result = scale_verify.run(seed)
+            self.stdout.write(scale_report.verification(result))
+            if result.errors:
+                raise CommandError(f"校验未通过:{len(result.errors)} 处错误")
 
     @staticmethod
     def _refresh_statistics() -> None:
