@@ -3,7 +3,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models
-from django.db.models import BooleanField, Case, Exists, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 
 from crm.accounts import policy
 
@@ -86,10 +98,20 @@ class CustomerQuerySet(models.QuerySet):
         return self.select_related("owner", "industry", "region__parent", "source")
 
     def with_detail_data(self) -> CustomerQuerySet:
+        from .models import Address
+
+        lookups = self._prefetch_related_lookups  # type: ignore[attr-defined]
+        if any(getattr(p, "prefetch_to", p) == "addresses" for p in lookups):
+            return self  # applied already (an API action re-reading its detail)
         return (
             self.with_list_data()
             .select_related("owner__team", "created_by")
-            .prefetch_related("tags", "collaborators", "addresses__region__parent")
+            .prefetch_related(
+                "tags",
+                "collaborators",
+                # the addresses with their city and province in the same query
+                Prefetch("addresses", queryset=Address.objects.select_related("region__parent")),
+            )
         )
 
     def search(self, text: str, user: User | AnonymousUser | None = None) -> CustomerQuerySet:

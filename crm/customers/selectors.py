@@ -274,24 +274,39 @@ def reference_choices() -> dict[str, Any]:
     return cast("dict[str, Any]", choices)
 
 
-def filter_options(user: User) -> dict[str, Any]:
-    """What the list page's filter panel offers (a fixed number of small queries)."""
+def filter_options(user: User, *, assignees: bool = False) -> dict[str, Any]:
+    """What the list page's filter panel offers (a fixed number of small queries); with
+    `assignees`, also whom `user` may make an owner (assignable_owners' answer, from the same
+    read of the active users)."""
+    from crm.accounts import policy
     from crm.accounts.models import Team
 
     from .models import CustomFieldDefinition, Source
+    from .services.archive import OWNER_ROLES
 
-    return {
+    active = list(
+        User.objects.filter(is_active=True)
+        .order_by("team_id", "full_name", "username")
+        .values_list("pk", "full_name", "username", "role", "team_id")
+    )
+    options = {
         **reference_choices(),
         "sources": list(Source.objects.order_by("position", "name").values_list("pk", "name")),
-        "owners": [
-            (pk, full_name or username)
-            for pk, full_name, username in User.objects.filter(is_active=True)
-            .order_by("team_id", "full_name", "username")
-            .values_list("pk", "full_name", "username")
-        ],
+        "owners": [(pk, full_name or username) for pk, full_name, username, _, _ in active],
         "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
         "custom_fields": list(CustomFieldDefinition.objects.filter(is_active=True)),
+        "assignees": [],
     }
+    if assignees:
+        teams = None if user.is_admin else set(policy.managed_team_ids(user))
+        chosen = sorted(
+            (row for row in active if row[3] in OWNER_ROLES and (teams is None or row[4] in teams)),
+            key=lambda row: (row[1], row[2]),
+        )
+        options["assignees"] = [
+            (pk, full_name or username) for pk, full_name, username, *_ in chosen
+        ]
+    return options
 
 
 def custom_field_labels() -> dict[str, str]:

@@ -15,12 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from crm.accounts import policy
 from crm.core.actor import Actor
 from crm.core.errors import PreconditionFailed
 from crm.core.forms import apply_errors
+from crm.customers import services as customer_services
 from crm.customers.models import Customer
 from crm.customers.services.related import editable_customer
 from crm.customers.views.archive import timeline_context
@@ -51,6 +52,14 @@ def needs_context(user: Any, customer: Customer) -> dict[str, Any]:
         "more_changes": len(changes) > selectors.CHANGES_SHOWN,
         "can_edit_needs": policy.can_edit_customer(user, customer),
     }
+
+
+@login_required
+@require_GET
+def card(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 需求分析 card the customer page's shell loads once the page is shown."""
+    customer = customer_services.get_visible(_actor(request), pk)
+    return render(request, "needs/_needs_card.html", needs_context(request.user, customer))
 
 
 def _refreshed(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:

@@ -64,11 +64,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     more_open = any(request.GET.get(n) for n in MORE_FILTERS) or any(
         k.startswith("cf_") and v for k, v in request.GET.items()
     )
-    options = selectors.filter_options(user)  # type: ignore[arg-type]
     can_assign = policy.has(user, "customer.transfer")  # type: ignore[arg-type]
-    options["assignees"] = (
-        [(u.pk, str(u)) for u in selectors.assignable_owners(user)] if can_assign else []  # type: ignore[arg-type]
-    )
+    options = selectors.filter_options(user, assignees=can_assign)  # type: ignore[arg-type]
     options["custom_fields"] = [
         {
             "key": d.key,
@@ -134,7 +131,8 @@ def page_context(user: Any, customer: Customer) -> dict[str, Any]:
                 "has_bank_account": bool(contact.bank_account_bidx),
             }
         )
-    definitions = selectors.custom_field_labels()
+    # no values, no labels to look up (a query saved on most customers' pages)
+    definitions = selectors.custom_field_labels() if customer.custom else {}
     custom = [
         (definitions.get(key, key), value)
         for key, value in (customer.custom or {}).items()

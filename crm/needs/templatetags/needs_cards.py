@@ -1,4 +1,9 @@
-"""The customer page's 需求分析 card (rendered where customers/detail.html includes it)."""
+"""The customer page's 需求分析 card (rendered where customers/detail.html includes it).
+
+The tag renders a shell only (no query): the card's body loads from crm.needs.views.card once
+the page is shown, as the 服务时限 and 售后服务 cards do, so the customer page keeps its query
+budget (docs/performance.md).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,6 @@ from crm.customers.models import Customer
 register = template.Library()
 
 
-@register.inclusion_tag("needs/_needs_card.html", takes_context=True)
-def needs_card(context: template.Context, customer: Customer) -> dict[str, Any]:
-    from crm.needs.views import needs_context
-
-    return needs_context(context["request"].user, customer)
+@register.inclusion_tag("needs/_card_shell.html")
+def needs_card(customer: Customer) -> dict[str, Any]:
+    return {"customer": customer}

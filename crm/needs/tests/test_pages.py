@@ -46,11 +46,21 @@ def analysis_post(customer: Any, **overrides: Any) -> dict[str, Any]:
 
 
 def test_the_card_invites_an_analysis_until_there_is_one(personas, customer):
-    html = client_for(personas.alice).get(f"/customers/{customer.pk}/").content.decode()
+    page = client_for(personas.alice).get(f"/customers/{customer.pk}/").content.decode()
+    # the page holds the card's shell; the body loads from its own URL once the page is shown
+    assert f'id="needs-card" hx-get="/customers/{customer.pk}/needs/" hx-trigger="load"' in page
+    assert "尚未填写需求分析" not in page
+    html = client_for(personas.alice).get(f"/customers/{customer.pk}/needs/").content.decode()
     assert "尚未填写需求分析" in html
     assert f'hx-get="/customers/{customer.pk}/needs/new/"' in html
-    erin = client_for(personas.erin).get(f"/customers/{customer.pk}/").content.decode()
+    erin = client_for(personas.erin).get(f"/customers/{customer.pk}/needs/").content.decode()
     assert 'id="file-needs"' not in erin
+
+
+def test_the_card_is_only_for_who_may_see_the_customer(personas, customer_of):
+    other = customer_of(personas.carol)
+    assert client_for(personas.alice).get(f"/customers/{other.pk}/needs/").status_code == 404
+    assert client_for(personas.alice).post(f"/customers/{other.pk}/needs/").status_code == 405
 
 
 def test_filing_an_analysis_shows_it_and_moves_the_intent(personas, customer):
