@@ -12,7 +12,7 @@ VENV := .venv/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/crm_ci_$(shell echo $$$$)
 PG_URL := $(PG_URL)
 
-.PHONY: run test test-sqlite test-postgres lint setup env static migrate demo clean messages
+.PHONY: run test test-sqlite test-postgres lint setup env static migrate demo clean messages bench
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -73,6 +73,12 @@ messages: env
 
 demo: setup
 	$(VENV)/crm demo --customers 200 --seed 1
+
+# The benchmark suite (issue 7): gunicorn with the production settings over the database that
+# CRM_VAR_DIR / DATABASE_URL name, filled first with `crm demo --scale S` (docs/performance.md);
+# options through BENCH, e.g. make bench BENCH="--only 1,5 --requests 50".
+bench: env static
+	$(VENV)/crm bench $(BENCH)
 
 clean:
 	rm -rf .venv .tools node_modules static/vendor var/static

@@ -76,9 +76,12 @@ INSTALLED_APPS = [
     "crm.discipline",
     "crm.notifications",
     "crm.transfer",
+    "crm.bench",
 ]
 
 MIDDLEWARE = [
+    # Server-Timing and query-count headers for `crm bench`; inert unless CRM_BENCH=1.
+    "crm.bench.middleware.BenchTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("crm.transfer.urls")),
     path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("bench/", include("crm.bench.urls")),  # empty unless CRM_BENCH=1 (crm bench)
 ]
