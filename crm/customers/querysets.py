@@ -57,6 +57,14 @@ def filterset_viewer(filterset: Any) -> User | AnonymousUser:
     return user or AnonymousUser()
 
 
+def among_candidates(qs: models.QuerySet[Any], field: str, found: Any) -> models.QuerySet[Any]:
+    """`qs` restricted to rows whose `field` is one of the search index's candidates `found`
+    (a subquery): `= ANY(ARRAY(…))` on PostgreSQL (see AnyOf), `IN (…)` on SQLite."""
+    if connections[qs.db].vendor == "postgresql":
+        return qs.filter(AnyOf(field, found))
+    return qs.filter(**{f"{field}__in": found})
+
+
 class AnyOf(Func):
     """PostgreSQL `field = ANY(ARRAY(subquery))`: the subquery runs once (an InitPlan) and the
     rows are fetched by their index. With `field IN (subquery)` the planner walks the

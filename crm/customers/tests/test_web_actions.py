@@ -256,5 +256,26 @@ def test_typeahead_query_count_is_fixed(
     with django_assert_num_queries(4):
         html = client.get("/customers/search/", {"q": "腾飞"}).content.decode()
 
-    assert html.count('data-kind="customer"') == 8
-    assert html.count('data-kind="contact"') == 8
+    assert html.count('data-kind="customer"') == 10
+    assert html.count('data-kind="contact"') == 10
+
+
+def test_typeahead_finds_contacts_by_name_pinyin_and_phone_tail(
+    personas: Any, customer_of: Any
+) -> None:
+    customer_of(
+        personas.alice,
+        name="杭州云帆科技有限公司",
+        contacts=[{"name": "欧阳娜娜", "mobile": "13812345678"}],
+    )
+    customer_of(
+        personas.alice,
+        name="宁波海港贸易有限公司",
+        contacts=[{"name": "李雷", "title": "采购经理"}],
+    )
+    for q in ("欧阳", "ouyang", "oyn", "5678"):
+        html = typeahead(personas.alice, q)
+        assert html.count('data-kind="contact"') == 1, q
+        assert "欧阳娜娜" in html, q
+    # one character scans; it finds the contact too
+    assert "李雷" in typeahead(personas.alice, "雷")

@@ -1,4 +1,8 @@
-"""The top bar's type-ahead: customers and contacts the user may see, ten of each at most."""
+"""The top bar's type-ahead: customers and contacts the user may see, ten of each at most.
+
+Contacts are found by name, pinyin and phone (within the search index's candidate
+customers); a title matches only among those.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ from django.views.decorators.http import require_GET
 from crm.contacts.filters import ContactFilter
 from crm.contacts.models import Contact
 
+from .. import search_index
 from ..models import Customer
+from ..querysets import among_candidates, contact_phone_match
 
-LIMIT = 8
+LIMIT = 10
 
 
 @login_required
@@ -29,10 +35,16 @@ def typeahead(request: HttpRequest) -> HttpResponse:
             .only("id", "name", "number", "stage")
             .order_by("-id")[:LIMIT]
         )
-        found = ContactFilter(
-            {"q": q},
-            queryset=Contact.objects.visible_to(user).select_related("customer"),  # type: ignore[attr-defined]
-        )
+        contacts_qs = Contact.objects.visible_to(user).select_related("customer")  # type: ignore[attr-defined]
+        # the contacts of the search index's candidate customers (their names, pinyin and
+        # phones are indexed with the customer): no scan of every contact for two characters
+        # or more; one character scans, as the customer search does
+        compact = "".join(q.split())
+        phone = contact_phone_match(compact, user) is not None  # type: ignore[arg-type]
+        candidates = search_index.candidates(compact, phone=phone)
+        if candidates is not None:
+            contacts_qs = among_candidates(contacts_qs, "customer_id", candidates)
+        found = ContactFilter({"q": q}, queryset=contacts_qs)
         found.user = user  # type: ignore[attr-defined]
         contacts = list(
             found.qs.only("id", "name", "title", "customer__id", "customer__name").order_by("-id")[
