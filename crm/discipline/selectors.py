@@ -174,7 +174,7 @@ def _tasks(agenda: Agenda, viewer: User) -> None:
     def first(section: Q, *order: str) -> list[Task]:
         # the page's ids from the indexes alone, then those rows with their joins: sorting
         # the joined rows of an owner with tens of thousands of to-dos would read them all
-        ids = mine.filter(section).order_by(*order).values("pk")[:LIMIT]
+        ids = mine.filter(section).order_by(*order).values_list("pk", flat=True)[:LIMIT]
         return list(rows.filter(pk__in=ids).order_by(*order))
 
     today_rows = first(is_today, "pk")

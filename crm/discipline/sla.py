@@ -8,7 +8,9 @@ crm.aftersales.selectors (acceptance 验收确认, survey 满意度调查, impro
 - Everything is read through visible_to(user) in both apps: a clock of a customer the user
   may not see is not listed and not counted.
 - A fixed number of queries whatever the data: three per app (opportunities, objections,
-  contracts; deliveries, surveys, suggestion feedback), six in all.
+  contracts; deliveries, surveys, suggestion feedback), six in all; the agenda adds three
+  counts, since it reads only the soonest step-4 clocks of each kind (an owner may have
+  thousands of contracts waiting for a handover).
 - `today` decides the status of the working-day clocks; the objection clock runs on the wall
   clock (24 hours from the moment it was raised, `timezone.now()`).
 - Breaches: the customer page shows (and counts) a customer's open clocks and its after-sales
@@ -24,7 +26,8 @@ import dataclasses
 import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from crm.accounts import policy
 from crm.accounts.models import User
@@ -111,21 +114,61 @@ def owner_summary(
     user: User, owner: User | int, today: datetime.date, limit: int = OWNER_LIMIT
 ) -> OwnerClocks:
     """The open clocks of `owner`'s business as `user` sees them and the breach counts over
-    all of them (open past due): six queries.
+    all of them (open past due): nine queries.
 
     The step-4 clocks are those of the opportunities `owner` is responsible for and of the
     contracts of the customers they own; the after-sales ones those of their customers."""
     pk = _pk(owner)
-    rows = _step4({"owner": pk}, user, today, EVERY)
-    rows += _aftersales(aftersales.owner_clocks(user, pk, today))
-    rows = _sorted(rows)
-    return OwnerClocks(rows[:limit], len(rows), count_breaches(rows))
+    # the step-4 clocks: the soonest `limit` of each kind (due grows with the start) and the
+    # counts in the database, so an owner with thousands of open contracts reads 3 × limit rows
+    total, breaches = _step4_counts(user, pk, today, timezone.now())
+    after = _aftersales(aftersales.owner_clocks(user, pk, today))
+    rows = _sorted(_step4({"owner": pk}, user, today, limit) + after)
+    for code, n in count_breaches(after).items():
+        breaches[code] += n
+    return OwnerClocks(rows[:limit], total + len(after), breaches)
+
+
+def _step4_counts(
+    user: User, owner: int, today: datetime.date, now: datetime.datetime
+) -> tuple[int, dict[str, int]]:
+    """The owner's open step-4 clocks (those crm.pipeline.clocks.open_clocks lists for
+    scope owner=…) as `user` sees them: how many, and how many per code are past due — by the
+    start-day cutoffs of member_breaches, which agree with the rows' due dates. Three queries."""
+    seen = policy.customer_scope(user, "customer__")
+    seen_objections = policy.customer_scope(user, "opportunity__customer__")
+    found = {
+        "solution": Opportunity.objects.filter(seen, owner_id=owner, status=OpportunityStatus.OPEN)
+        .filter(needs_confirmed_on__isnull=False, solution_submitted_on__isnull=True)
+        .aggregate(
+            total=Count("pk"),
+            late=Count(
+                "pk", filter=Q(needs_confirmed_on__lt=started_before_breach(sla.SOLUTION, today))
+            ),
+        ),
+        "objection": Objection.objects.filter(
+            seen_objections, opportunity__owner_id=owner, answered_at__isnull=True
+        ).aggregate(
+            total=Count("pk"), late=Count("pk", filter=Q(raised_at__lt=now - sla.HOURS_24))
+        ),
+        "handover": Contract.objects.filter(seen, customer__owner_id=owner)
+        .filter(status__in=SIGNED_STATUSES, signed_on__isnull=False, handover_on__isnull=True)
+        .aggregate(
+            total=Count("pk"),
+            late=Count("pk", filter=Q(signed_on__lt=started_before_breach(sla.HANDOVER, today))),
+        ),
+    }
+    breaches = dict.fromkeys(CODES, 0)
+    for code, counts in found.items():
+        breaches[code] = counts["late"]
+    breaches["total"] = sum(breaches[c] for c in CODES)
+    return sum(c["total"] for c in found.values()), breaches
 
 
 def owner_clocks(
     user: User, owner: User | int, today: datetime.date, limit: int = OWNER_LIMIT
 ) -> list[sla.ClockRow]:
-    """The owner's open clocks, soonest due (so overdue) first: six queries."""
+    """The owner's open clocks, soonest due (so overdue) first: nine queries."""
     return owner_summary(user, owner, today, limit).rows
 
 

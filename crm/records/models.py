@@ -95,7 +95,7 @@ class Record(ChoiceLabels, models.Model):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="record_customer_timeline"),
             models.Index(fields=["maintainer", "-occurred_at"], name="record_by_maintainer"),
-            # 我的待办's late cards (a week of them per maintainer) without reading every card
+            # 我的待办's late cards (one maintainer's last 30 days) without reading every card
             models.Index(
                 fields=["maintainer", "filed_at"],
                 name="record_late_by_maintainer",
