@@ -113,6 +113,19 @@ def _keyset(path: str, descending: bool, value: Any, pk: int, backwards: bool = 
     return Q(**{f"{path}__{beyond}": value}) | Q(**{path: value, f"id__{beyond}": pk}) | null
 
 
+def _ordering(path: str, descending: bool, *, backwards: bool) -> list[Any]:
+    """ORDER BY `path` then id: nulls last going forwards (first going backwards, the page
+    is flipped back). A NOT NULL column gets no NULLS clause, so PostgreSQL walks its index
+    (`id DESC NULLS LAST` does not match the primary key's order: a scan and sort of every
+    row the user sees)."""
+    if Customer._meta.get_field(path).null:
+        nulls = {"nulls_first": True} if backwards else {"nulls_last": True}
+        first = F(path).desc(**nulls) if descending else F(path).asc(**nulls)
+    else:
+        first = F(path).desc() if descending else F(path).asc()
+    return [first, "-id" if descending else "id"]
+
+
 def _filtered(
     user: User, params: Any, base: QuerySet[Customer] | None = None
 ) -> tuple[Any, QuerySet[Customer] | None]:
@@ -153,10 +166,7 @@ def list_chunks(qs: QuerySet[Customer], sort: str, size: int) -> Iterator[list[C
     time: keyset pages with the list's own cursor condition, so memory stays bounded and the
     rows are exactly those the pages show one after another."""
     descending, path = sort.startswith("-"), SORTS[sort.lstrip("-")]
-    ordered = qs.annotate(_sort=F(path)).order_by(
-        F(path).desc(nulls_last=True) if descending else F(path).asc(nulls_last=True),
-        "-id" if descending else "id",
-    )
+    ordered = qs.annotate(_sort=F(path)).order_by(*_ordering(path, descending, backwards=False))
     page = ordered
     while True:
         rows: list[Customer] = list(page[:size])
@@ -198,12 +208,7 @@ def customer_list(user: User, params: Any) -> ListPage:
         qs = qs.filter(_keyset(path, descending, *before, backwards=True))
     # backwards walks the reverse order from the cursor, then the page is flipped back;
     # nulls stay last going forwards, so they come first going backwards
-    reverse = descending != backwards
-    nulls = {"nulls_first": True} if backwards else {"nulls_last": True}
-    qs = qs.order_by(
-        F(path).desc(**nulls) if reverse else F(path).asc(**nulls),
-        "-id" if reverse else "id",
-    )
+    qs = qs.order_by(*_ordering(path, descending != backwards, backwards=backwards))
     rows: list[Customer] = list(qs[: PAGE + 1])
     more = len(rows) > PAGE
     rows = rows[:PAGE]
