@@ -89,9 +89,20 @@ def ensure_roster(password: str) -> list[User]:
 
 
 def _next_id(model: type[Any]) -> int:
+    """Past the highest id in the table and the highest its id sequence ever gave: ids of
+    deleted rows are never handed out again (audit rows still name them)."""
+    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f'SELECT MAX(id) FROM "{model._meta.db_table}"')  # noqa: S608
-        return int(cursor.fetchone()[0] or 0) + 1
+        cursor.execute(f'SELECT MAX(id) FROM "{table}"')  # noqa: S608
+        top = int(cursor.fetchone()[0] or 0)
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        else:
+            cursor.execute(
+                "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id'))", [table]
+            )
+        row = cursor.fetchone()
+    return max(top, int(row[0] or 0) if row else 0) + 1
 
 
 def build_context(seed: int, total: int, actor: User, users: list[User]) -> Context:
